@@ -1,0 +1,112 @@
+"""The command line: parse, call the library, render. No logic lives here."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from jury import pipeline
+from jury.errors import JuryError
+
+app = typer.Typer(
+    help="jury: a panel of diverse judge models compares your model with a baseline.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals can hold API keys
+    add_completion=False,
+)
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class RichProgress:
+    """One bar per step (generation, judging), drawn on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def start(self, label: str, total: int) -> Callable[[], None]:
+        task_id = self.progress.add_task(label, total=total)
+        return lambda: self.progress.advance(task_id)
+
+
+@app.callback()
+def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+_HELP = {
+    "task": "Task name (from tasks/) or path to an lm-eval task YAML.",
+    "candidate": "Model to evaluate, as a litellm model string (local/... runs in-process).",
+    "baseline_outputs": "JSONL or JSON file of baseline outputs (fields: id or instruction, output). "
+    "Default: the task's own baseline answers.",
+    "baseline_name": "Name to report for the baseline outputs (default: the file's name).",
+    "panel": "Panel name (from panels/) or path to a panel YAML.",
+    "limit": "Judge only the first N items.",
+    "seed": "Seed for the bootstrap CI.",
+    "reports_dir": "Where reports/<run-id>/ is written.",
+    "store": "State folder holding the cache of every model call. Default: $JURY_HOME or ./.jury",
+    "concurrency": "Parallel requests to remote providers (local models always run one at a time).",
+}
+
+
+@app.command()
+def run(
+    task: Annotated[str, typer.Option(help=_HELP["task"])] = pipeline.DEFAULT_TASK,
+    candidate: Annotated[str, typer.Option(help=_HELP["candidate"])] = pipeline.DEFAULT_CANDIDATE,
+    baseline_outputs: Annotated[Path | None, typer.Option(help=_HELP["baseline_outputs"])] = None,
+    baseline_name: Annotated[str | None, typer.Option(help=_HELP["baseline_name"])] = None,
+    panel: Annotated[str, typer.Option(help=_HELP["panel"])] = pipeline.DEFAULT_PANEL,
+    limit: Annotated[int | None, typer.Option(min=1, help=_HELP["limit"])] = None,
+    seed: Annotated[int, typer.Option(help=_HELP["seed"])] = 0,
+    reports_dir: Annotated[Path, typer.Option(help=_HELP["reports_dir"])] = Path("reports"),
+    store: Annotated[Path | None, typer.Option(help=_HELP["store"])] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help=_HELP["concurrency"])] = 8,
+) -> None:
+    """Generate the candidate's answers, judge them against the baseline with the panel, report.
+
+    With no options: the built-in demo task, SmolLM2-135M-Instruct as candidate, and the
+    embedded local panel (SmolLM2-135M + Gemma 3 270M), all offline on the CPU.
+    Every model call is cached in the store: running the same command again resumes.
+    """
+    from jury.report.files import write_report
+    from jury.report.terminal import print_summary
+
+    config = pipeline.RunConfig(
+        task=task,
+        candidate=candidate,
+        baseline_outputs=baseline_outputs,
+        baseline_name=baseline_name,
+        panel=panel,
+        limit=limit,
+        seed=seed,
+        reports_dir=reports_dir,
+        store=store,
+        concurrency=concurrency,
+    )
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=stderr) as bars:
+            result = pipeline.run(config, RichProgress(bars))
+    except KeyboardInterrupt:
+        stderr.print("interrupted: every finished model call is stored; run the same command to resume")
+        raise typer.Exit(130) from None
+    out = write_report(result)
+    print_summary(result, stdout, str(out))
+
+
+def main() -> None:
+    """Entry point: usage errors are click's (exit 2); user errors print one line and exit 1."""
+    try:
+        app()
+    except JuryError as exc:
+        stderr.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Every model call, local or remote, goes through litellm from here."""

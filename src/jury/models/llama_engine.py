@@ -1,0 +1,180 @@
+"""One local GGUF model held in-process by llama.cpp.
+
+Decoding is done here, token by token from the last position's logits, so that
+log-probabilities come for free: llama.cpp's own `logits_all` mode, which its
+completion API needs for logprobs, is 9x slower for Gemma's 262k vocabulary.
+Consecutive prompts that share a prefix (a judge's instructions) reuse the
+evaluated KV state of that prefix instead of evaluating it again.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from jury.models.local_registry import LocalModelSpec, weights_path
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+    logprobs: tuple[TokenLogprob, ...]
+    reused_prefix_tokens: int
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max()
+    return shifted - np.log(np.exp(shifted).sum())
+
+
+class LlamaEngine:
+    """Thread-safe: llama.cpp contexts are not, and two models at once on 2 cores collapse
+    throughput, so every call holds the process-wide lock."""
+
+    _global_lock = threading.Lock()
+
+    def __init__(self, spec: LocalModelSpec, n_threads: int | None = None) -> None:
+        import llama_cpp
+        from llama_cpp._utils import suppress_stdout_stderr
+
+        self.spec = spec
+        self._llama_cpp = llama_cpp
+        path = str(weights_path(spec))
+        with suppress_stdout_stderr(disable=False):  # llama.cpp prints cache notes even when not verbose
+            self.llm = llama_cpp.Llama(
+                model_path=path, n_ctx=spec.context, n_threads=n_threads, logits_all=False, verbose=False
+            )
+        self._formatter = self._chat_formatter() if spec.chat_template else None
+        self._stop_tokens = {self.llm.token_eos(), *self._turn_end_tokens()}
+        self._evaluated: list[int] = []
+
+    def _chat_formatter(self):  # type: ignore[no-untyped-def]
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        meta = self.llm.metadata
+        vocab = self.llm._model
+        bos = vocab.token_get_text(self.llm.token_bos()) if self.llm.token_bos() >= 0 else ""
+        eos = vocab.token_get_text(self.llm.token_eos()) if self.llm.token_eos() >= 0 else ""
+        return Jinja2ChatFormatter(
+            template=meta["tokenizer.chat_template"],
+            eos_token=eos,
+            bos_token=bos,
+            add_generation_prompt=True,
+        )
+
+    def render(self, messages: list[dict[str, str]]) -> str:
+        """Chat models get their own template; base models get the message texts in turn."""
+        if self._formatter is not None:
+            return self._formatter(messages=messages).prompt
+        return "\n\n".join(str(m.get("content", "")) for m in messages)
+
+    def _eval_prompt(self, tokens: list[int]) -> int:
+        """Evaluate `tokens`, reusing the longest prefix already in the KV cache."""
+        common = 0
+        for old, new in zip(self._evaluated, tokens[:-1], strict=False):
+            if old != new:
+                break
+            common += 1
+        self.llm.n_tokens = common
+        self.llm._ctx.kv_cache_seq_rm(-1, common, -1)
+        self.llm.eval(tokens[common:])
+        self._evaluated = list(tokens)
+        return common
+
+    def _last_logits(self) -> np.ndarray:
+        ptr = self._llama_cpp.llama_get_logits_ith(self.llm._ctx.ctx, -1)
+        return np.ctypeslib.as_array(ptr, shape=(self.llm.n_vocab(),)).astype(np.float32)
+
+    def _piece(self, token: int) -> str:
+        return self.llm.detokenize([token], special=False).decode("utf-8", errors="replace")
+
+    def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        stop: list[str] | None = None,
+        top_logprobs: int = 0,
+    ) -> Completion:
+        prompt = self.render(messages)
+        with self._global_lock:
+            tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+            if len(tokens) + max_tokens > self.spec.context:
+                max_tokens = max(1, self.spec.context - len(tokens))
+            if len(tokens) >= self.spec.context:
+                raise ValueError(
+                    f"prompt of {len(tokens)} tokens does not fit local/{self.spec.name}'s "
+                    f"context of {self.spec.context}"
+                )
+            reused = self._eval_prompt(tokens)
+            return self._decode(tokens, reused, max_tokens, temperature, seed, stop or [], top_logprobs)
+
+    def _decode(
+        self,
+        tokens: list[int],
+        reused: int,
+        max_tokens: int,
+        temperature: float,
+        seed: int | None,
+        stop: list[str],
+        top_logprobs: int,
+    ) -> Completion:
+        rng = np.random.default_rng(seed)
+        out_tokens: list[int] = []
+        logprobs: list[TokenLogprob] = []
+        text, finish = "", "length"
+        for _ in range(max_tokens):
+            logits = self._last_logits()
+            if temperature > 0:
+                probs = np.exp(_log_softmax(logits / temperature))
+                token = int(rng.choice(len(probs), p=probs / probs.sum()))
+            else:
+                token = int(np.argmax(logits))
+            if top_logprobs:
+                lp = _log_softmax(logits)
+                best = np.argpartition(-lp, top_logprobs)[:top_logprobs]
+                best = best[np.argsort(-lp[best])]
+                top = tuple((self._piece(int(t)), float(lp[t])) for t in best)
+                logprobs.append(TokenLogprob(self._piece(token), float(lp[token]), top))
+            if token in self._stop_tokens:
+                finish = "stop"
+                break
+            out_tokens.append(token)
+            text = self.llm.detokenize(out_tokens).decode("utf-8", errors="replace")
+            hit = next((s for s in stop if s and s in text), None)
+            if hit is not None:
+                text, finish = text[: text.index(hit)], "stop"
+                break
+            self.llm.eval([token])
+            self._evaluated.append(token)
+        return Completion(
+            text=text,
+            prompt_tokens=len(tokens),
+            completion_tokens=len(out_tokens),
+            finish_reason=finish,
+            logprobs=tuple(logprobs),
+            reused_prefix_tokens=reused,
+        )
+
+    def _turn_end_tokens(self) -> set[int]:
+        """Chat templates end a turn with a token that is not always the GGUF's EOS."""
+        found: set[int] = set()
+        for marker in ("<|im_end|>", "<end_of_turn>", "<|eot_id|>"):
+            ids = self.llm.tokenize(marker.encode(), add_bos=False, special=True)
+            if len(ids) == 1:
+                found.add(ids[0])
+        return found

@@ -1,0 +1,1 @@
+"""Panels of judges: specs from panels/*.yaml, judging strategies, aggregation of votes."""

@@ -1,0 +1,87 @@
+"""Immutable records that flow one way: Item -> Output -> Judgment -> JudgeVote -> Vote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Preference(StrEnum):
+    """Which of the two compared outputs a judge (or the panel) prefers."""
+
+    CANDIDATE = "candidate"
+    BASELINE = "baseline"
+    TIE = "tie"
+
+
+# How the pair was shown to the judge: candidate as answer A, baseline as A,
+# or each output alone (pointwise strategies, where order cannot matter).
+Order = Literal["candidate_first", "baseline_first", "pointwise"]
+
+
+@dataclass(frozen=True)
+class Item:
+    task: str
+    item_id: str
+    prompt: str
+    reference: str | None = None
+    baseline: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class Output:
+    item_id: str
+    model: str
+    text: str
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """One judge, one item, one presentation order.
+
+    `preference` is already mapped back from the presented letters to the
+    models; None means the judge abstained, and `abstain_reason` says why.
+    """
+
+    item_id: str
+    judge: str
+    model: str
+    strategy: str
+    order: Order
+    preference: Preference | None
+    scores: dict[str, float] = field(default_factory=dict)
+    raw: str = ""
+    abstain_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass(frozen=True)
+class JudgeVote:
+    """A judge's single vote on an item, after combining its presentation orders."""
+
+    item_id: str
+    judge: str
+    preference: Preference | None
+    # Whether both presentation orders gave the same verdict; None when only one order was shown.
+    position_consistent: bool | None = None
+
+
+@dataclass(frozen=True)
+class Vote:
+    """The panel's verdict on one item."""
+
+    item_id: str
+    outcome: Preference | None
+    per_judge: dict[str, Preference | None]

@@ -1,0 +1,86 @@
+"""report.md: a human-readable report that survives hostile output text."""
+
+from __future__ import annotations
+
+from jury.pipeline import RunResult
+from jury.records import Preference
+from jury.stats.winrate import WinRate
+
+
+def md_cell(text: object, limit: int = 160) -> str:
+    """Candidate outputs are untrusted: no pipes, newlines or HTML may break the table."""
+    s = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    s = s.replace("<", "&lt;").replace(">", "&gt;")
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def pct(x: float | None) -> str:
+    return "n/a" if x is None or x != x else f"{100 * x:.1f}%"
+
+
+def wr_text(w: WinRate) -> str:
+    if w.n == 0:
+        return "n/a (nothing judged)"
+    return f"{pct(w.value)} [{pct(w.ci_low)}, {pct(w.ci_high)}]"
+
+
+def _label(p: Preference | None) -> str:
+    return "abstained" if p is None else p.value
+
+
+def render_markdown(result: RunResult) -> str:
+    s = result.stats
+    w = s.win_rate
+    lines = [
+        f"# jury report: {md_cell(result.config.candidate)} vs {md_cell(result.baseline_name)}",
+        "",
+        f"- run: `{result.run_id}`",
+        f"- task: `{result.task.name}` ({len(result.task.items)} items)",
+        f"- panel: `{result.panel.name}` — {result.panel.mode} mode (every judge votes on every item), "
+        f"{result.panel.rule} vote, a split vote counts as `{result.panel.tie_rule}`",
+        f"- model calls: {result.model_calls} made, {result.cached_calls} answered from the store",
+        "",
+        "## Result",
+        "",
+        f"**Win rate of the candidate against the baseline: {wr_text(w)}** "
+        f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {result.config.seed}).",
+        "",
+        f"Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.",
+        "",
+        "## Judges",
+        "",
+        "| judge | model | strategy | own win rate (95% CI) | agrees with panel | position consistency | abstentions |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    specs = {j.name: j for j in result.panel.judges}
+    for js in s.judges:
+        spec = specs[js.judge]
+        pc = js.position_consistency
+        consistency = f"{pct(pc.rate)} (n={pc.n})" if pc.rate is not None else "n/a (order-independent strategy)"
+        lines.append(
+            f"| {md_cell(js.judge)} | {md_cell(spec.model)} | {spec.strategy} | {wr_text(js.win_rate)} | "
+            f"{pct(js.agreement_with_panel.rate)} | {consistency} | {js.abstentions} |"
+        )
+    lines += [
+        "",
+        "## Agreement between judges",
+        "",
+        "| judge A | judge B | agreement | items |",
+        "| --- | --- | --- | --- |",
+    ]
+    for (a, b), ag in s.pair_agreement.items():
+        lines.append(f"| {md_cell(a)} | {md_cell(b)} | {pct(ag.rate)} | {ag.n} |")
+    lines += ["", f"All judges agree on {pct(s.unanimous.rate)} of {s.unanimous.n} items.", ""]
+    if result.panel.notes:
+        lines += ["## About this panel", ""] + [f"- {md_cell(n, 1000)}" for n in result.panel.notes] + [""]
+    lines += [
+        "## Items",
+        "",
+        "| item | panel | " + " | ".join(md_cell(j) for j in specs) + " | candidate output |",
+        "| --- | --- | " + " | ".join("---" for _ in specs) + " | --- |",
+    ]
+    outputs = {o.item_id: o.text for o in result.outputs}
+    for v in result.votes:
+        per = " | ".join(_label(v.per_judge.get(j)) for j in specs)
+        lines.append(f"| {md_cell(v.item_id)} | {_label(v.outcome)} | {per} | {md_cell(outputs[v.item_id], 120)} |")
+    return "\n".join(lines) + "\n"

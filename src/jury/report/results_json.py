@@ -1,0 +1,87 @@
+"""results.json: the versioned, machine-readable record of a run."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from jury import __version__
+from jury.pipeline import RunResult
+from jury.stats.winrate import WinRate
+
+SCHEMA_VERSION = 1
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def win_rate_json(w: WinRate) -> dict[str, Any]:
+    return {
+        "win_rate": _num(w.value),
+        "ci_low": _num(w.ci_low),
+        "ci_high": _num(w.ci_high),
+        "confidence": w.confidence,
+        "n_judged": w.n,
+        "n_wins": w.wins,
+        "n_ties": w.ties,
+        "n_losses": w.losses,
+        "n_abstained": w.abstained,
+    }
+
+
+def results_json(result: RunResult) -> dict[str, Any]:
+    stats = result.stats
+    panel = result.panel
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "jury_version": __version__,
+        "run_id": result.run_id,
+        "created_at": datetime.now(UTC).isoformat(),
+        "task": {"name": result.task.name, "path": str(result.task.path), "n_items": len(result.task.items)},
+        "candidate": result.config.candidate,
+        "baseline": result.baseline_name,
+        "panel": {
+            "name": panel.name,
+            "path": str(panel.path),
+            "mode": panel.mode,
+            "rule": panel.rule,
+            "tie_rule": panel.tie_rule,
+            "judges": [
+                {
+                    "name": j.name,
+                    "model": j.model,
+                    "family": j.family,
+                    "strategy": j.strategy,
+                    "prompt": j.prompt_file,
+                    "weight": j.weight,
+                }
+                for j in panel.judges
+            ],
+            "notes": list(panel.notes),
+        },
+        "seed": result.config.seed,
+        "result": win_rate_json(stats.win_rate),
+        "judges": [
+            {
+                "judge": js.judge,
+                **{f"own_{k}": v for k, v in win_rate_json(js.win_rate).items()},
+                "position_consistency": _num(js.position_consistency.rate),
+                "position_pairs": js.position_consistency.n,
+                "agreement_with_panel": _num(js.agreement_with_panel.rate),
+                "abstentions": js.abstentions,
+                "abstain_reasons": js.abstain_reasons,
+            }
+            for js in stats.judges
+        ],
+        "judge_agreement": [
+            {"judge_a": a, "judge_b": b, "percent_agreement": _num(ag.rate), "n": ag.n}
+            for (a, b), ag in stats.pair_agreement.items()
+        ],
+        "unanimous": {"rate": _num(stats.unanimous.rate), "n": stats.unanimous.n},
+        "usage": {model: asdict(u) for model, u in result.usage.items()},
+        "model_calls": result.model_calls,
+        "cached_calls": result.cached_calls,
+    }

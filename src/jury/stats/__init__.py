@@ -1,0 +1,1 @@
+"""Pure statistics over votes: no I/O, no model calls."""

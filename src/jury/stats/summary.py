@@ -1,0 +1,75 @@
+"""All the numbers a run reports, computed once from votes; reports only render them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from jury.records import JudgeVote, Judgment, Vote
+from jury.stats.agreement import (
+    Agreement,
+    Consistency,
+    agreement_with_panel,
+    judge_pair_agreement,
+    position_consistency,
+)
+from jury.stats.winrate import WinRate, win_rate_with_ci
+
+
+@dataclass(frozen=True)
+class JudgeStats:
+    judge: str
+    win_rate: WinRate
+    position_consistency: Consistency
+    agreement_with_panel: Agreement
+    abstentions: int
+    abstain_reasons: dict[str, int]
+
+
+@dataclass(frozen=True)
+class RunStats:
+    win_rate: WinRate
+    judges: tuple[JudgeStats, ...]
+    pair_agreement: dict[tuple[str, str], Agreement]
+    unanimous: Agreement  # share of items where every voting judge gave the same verdict
+
+
+def _unanimity(votes: Sequence[Vote]) -> Agreement:
+    rated = [v for v in votes if sum(p is not None for p in v.per_judge.values()) >= 2]
+    if not rated:
+        return Agreement(float("nan"), 0)
+    same = sum(len({p for p in v.per_judge.values() if p is not None}) == 1 for v in rated)
+    return Agreement(same / len(rated), len(rated))
+
+
+def summarize(
+    votes: Sequence[Vote],
+    judge_votes: Sequence[JudgeVote],
+    judgments: Sequence[Judgment],
+    judges: Sequence[str],
+    *,
+    seed: int = 0,
+) -> RunStats:
+    consistency = position_consistency(judge_votes)
+    per_judge = []
+    for judge in judges:
+        mine = [j for j in judgments if j.judge == judge and j.preference is None]
+        reasons: dict[str, int] = {}
+        for j in mine:
+            reasons[j.abstain_reason or "unknown"] = reasons.get(j.abstain_reason or "unknown", 0) + 1
+        per_judge.append(
+            JudgeStats(
+                judge=judge,
+                win_rate=win_rate_with_ci([v.per_judge[judge] for v in votes], seed=seed),
+                position_consistency=consistency.get(judge, Consistency(None, 0)),
+                agreement_with_panel=agreement_with_panel(votes, judge),
+                abstentions=len(mine),
+                abstain_reasons=reasons,
+            )
+        )
+    return RunStats(
+        win_rate=win_rate_with_ci([v.outcome for v in votes], seed=seed),
+        judges=tuple(per_judge),
+        pair_agreement=judge_pair_agreement(votes, judges),
+        unanimous=_unanimity(votes),
+    )

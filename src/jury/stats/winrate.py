@@ -1,0 +1,67 @@
+"""Win rate against a baseline, ties counted as half a win, with a seeded bootstrap CI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from jury.records import Preference
+
+SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: 0.5, Preference.BASELINE: 0.0}
+
+
+@dataclass(frozen=True)
+class WinRate:
+    value: float  # in [0, 1]; nan when nothing was judged
+    ci_low: float
+    ci_high: float
+    confidence: float
+    n: int
+    wins: int
+    ties: int
+    losses: int
+    abstained: int
+
+
+def win_rate_with_ci(
+    outcomes: Sequence[Preference | None],
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> WinRate:
+    """Abstentions are left out of the rate and counted apart; the CI is a percentile bootstrap."""
+    judged = [o for o in outcomes if o is not None]
+    scores = np.array([SCORE[o] for o in judged], dtype=float)
+    counts = {p: sum(1 for o in judged if o is p) for p in Preference}
+    abstained = len(outcomes) - len(judged)
+    if scores.size == 0:
+        low = high = value = float("nan")
+    else:
+        value = float(scores.mean())
+        if scores.size == 1 or np.ptp(scores) == 0:
+            low = high = value  # every resample is identical
+        else:
+            result = stats.bootstrap(
+                (scores,),
+                np.mean,
+                confidence_level=confidence,
+                n_resamples=n_resamples,
+                method="percentile",
+                rng=np.random.default_rng(seed),
+            )
+            low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    return WinRate(
+        value=value,
+        ci_low=low,
+        ci_high=high,
+        confidence=confidence,
+        n=int(scores.size),
+        wins=counts[Preference.CANDIDATE],
+        ties=counts[Preference.TIE],
+        losses=counts[Preference.BASELINE],
+        abstained=abstained,
+    )

@@ -1,0 +1,5 @@
+"""The SQLite store: every model reply is written as it completes, so nothing paid for is lost."""
+
+from jury.store.cache import CallStore
+
+__all__ = ["CallStore"]

@@ -1,0 +1,97 @@
+"""Scripted models for unit tests: a litellm custom provider `scripted/<name>` whose replies
+come from Python functions, so tests go through the same litellm path as real models."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@dataclass
+class Scripted:
+    """reply(prompt_text) -> text, and optionally P(Yes) for probe-style first-token logprobs."""
+
+    reply: Callable[[str], str] = lambda prompt: "ok"
+    p_yes: Callable[[str], float] | None = None
+    calls: list[str] = field(default_factory=list)
+    fail_with: Exception | None = None
+
+
+SCRIPTS: dict[str, Scripted] = {}
+
+
+def _provider():
+    from litellm import CustomLLM
+    from litellm.types.utils import Choices, Message, ModelResponse, Usage
+
+    class ScriptedProvider(CustomLLM):
+        def completion(self, model, messages, *args, **kwargs):
+            name = model.split("/", 1)[-1]
+            script = SCRIPTS[name]
+            prompt = messages[-1]["content"]
+            script.calls.append(prompt)
+            if script.fail_with is not None:
+                raise script.fail_with
+            logprobs = None
+            if script.p_yes is not None:
+                p = min(max(script.p_yes(prompt), 1e-6), 1 - 1e-6)
+                top = [{"token": "Yes", "logprob": math.log(p)}, {"token": "No", "logprob": math.log(1 - p)}]
+                logprobs = {
+                    "content": [
+                        {"token": "Yes" if p >= 0.5 else "No", "logprob": math.log(max(p, 1 - p)), "top_logprobs": top}
+                    ]
+                }
+            return ModelResponse(
+                model=model,
+                choices=[
+                    Choices(
+                        index=0,
+                        finish_reason="stop",
+                        message=Message(role="assistant", content=script.reply(prompt)),
+                        logprobs=logprobs,
+                    )
+                ],
+                usage=Usage(
+                    prompt_tokens=len(prompt.split()), completion_tokens=1, total_tokens=len(prompt.split()) + 1
+                ),
+            )
+
+    return ScriptedProvider()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scripted_provider():
+    from jury.models.client import import_litellm
+
+    litellm = import_litellm()
+    if not any(p["provider"] == "scripted" for p in litellm.custom_provider_map):
+        litellm.custom_provider_map = [
+            *litellm.custom_provider_map,
+            {"provider": "scripted", "custom_handler": _provider()},
+        ]
+    yield
+
+
+@pytest.fixture()
+def scripts():
+    SCRIPTS.clear()
+    yield SCRIPTS
+    SCRIPTS.clear()
+
+
+@pytest.fixture()
+def workdir(tmp_path, monkeypatch):
+    """Each test gets its own working directory and store."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JURY_HOME", str(tmp_path / ".jury"))
+    return tmp_path

@@ -1,0 +1,63 @@
+"""Builders shared by tests: small tasks and panels written into a temporary folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+PROBE_PROMPT = "Q: {question}\nRef: {reference}\nAnswer: {answer}\nCorrect:"
+PAIRWISE_PROMPT = "Q: {question}\n[A]\n{answer_a}\n[B]\n{answer_b}\nVerdict:"
+
+
+def write_task(folder: Path, rows: list[dict], name: str = "mini") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{name}.jsonl").open("w") as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    path = folder / f"{name}.yaml"
+    path.write_text(
+        f"task: {name}\n"
+        "dataset_path: json\n"
+        f"dataset_kwargs:\n  data_files:\n    test: {name}.jsonl\n"
+        "test_split: test\noutput_type: generate_until\n"
+        'doc_to_text: "{{instruction}}"\ndoc_to_target: "{{reference}}"\n'
+        "generation_kwargs:\n  until: []\n  max_gen_toks: 32\n"
+        "metadata:\n  version: 1.0\n  jury:\n    id_field: id\n    baseline_field: baseline\n"
+        "    baseline_name: base\n"
+    )
+    return path
+
+
+def write_panel(folder: Path, judges: list[dict], tie_rule: str = "tie", name: str = "test") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "probe.txt").write_text(PROBE_PROMPT)
+    (folder / "pairwise.txt").write_text(PAIRWISE_PROMPT)
+    lines = [f"name: {name}", "mode: jury", "aggregation:", "  rule: majority", f"  tie_rule: {tie_rule}", "judges:"]
+    for j in judges:
+        prompt = "probe.txt" if j["strategy"] == "pointwise_probe" else "pairwise.txt"
+        lines += [
+            f"  - name: {j['name']}",
+            f"    model: {j['model']}",
+            f"    family: {j.get('family', j['name'])}",
+            f"    strategy: {j['strategy']}",
+            f"    prompt: {prompt}",
+        ]
+    path = folder / f"{name}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+ROWS = [
+    {"id": "q1", "instruction": "What is 1+1?", "reference": "2", "baseline": "It is 2."},
+    {"id": "q2", "instruction": "Capital of Italy?", "reference": "Rome", "baseline": "Milan."},
+    {"id": "q3", "instruction": "Opposite of up?", "reference": "down", "baseline": "Down."},
+    {"id": "q4", "instruction": "Colour of grass?", "reference": "green", "baseline": "Blue."},
+]
+
+# What the scripted candidate answers: right on q1, q2, q4; wrong on q3.
+CANDIDATE_ANSWERS = {
+    "What is 1+1?": "2",
+    "Capital of Italy?": "Rome",
+    "Opposite of up?": "sideways",
+    "Colour of grass?": "green",
+}

@@ -1,0 +1,78 @@
+"""The real embedded models, in-process through litellm: few and small (3 items)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from jury import cli
+
+pytestmark = pytest.mark.local_models
+
+
+@pytest.fixture(scope="module")
+def smollm():
+    from jury.models.local_provider import engine_for
+
+    return engine_for("smollm2-135m-instruct")
+
+
+def test_prefix_reuse_gives_the_same_logits_as_a_fresh_evaluation(smollm):
+    shared = "Decide whether the answer is correct.\nQuestion: What is 2+2?\nAnswer: "
+    smollm.complete([{"role": "user", "content": shared + "5\nCorrect:"}], max_tokens=1)
+    reused = smollm.complete([{"role": "user", "content": shared + "4\nCorrect:"}], max_tokens=1, top_logprobs=5)
+    assert reused.reused_prefix_tokens > 10
+    smollm._evaluated = []  # force a full evaluation of the same prompt
+    fresh = smollm.complete([{"role": "user", "content": shared + "4\nCorrect:"}], max_tokens=1, top_logprobs=5)
+    assert fresh.reused_prefix_tokens == 0
+    assert [t for t, _ in reused.logprobs[0].top] == [t for t, _ in fresh.logprobs[0].top]
+    np.testing.assert_allclose([v for _, v in reused.logprobs[0].top], [v for _, v in fresh.logprobs[0].top], atol=1e-3)
+
+
+def test_local_model_through_litellm_returns_text_usage_and_logprobs():
+    from jury.models.client import import_litellm
+
+    litellm = import_litellm()
+    response = litellm.completion(
+        model="local/smollm2-135m-instruct",
+        messages=[{"role": "user", "content": "What is the capital of France?"}],
+        max_tokens=12,
+        temperature=0,
+        logprobs=True,
+        top_logprobs=3,
+    )
+    text = response.choices[0].message.content
+    assert text.strip()
+    assert response.usage.completion_tokens <= 12 and response.usage.prompt_tokens > 5
+    top = response.choices[0].logprobs.content[0].top_logprobs
+    assert len(top) == 3 and all(t.logprob <= 0 for t in top)
+    assert top[0].logprob >= top[1].logprob >= top[2].logprob
+    # greedy decoding is deterministic: the first generated token is the most likely one
+    assert response.choices[0].logprobs.content[0].token == top[0].token
+
+
+def test_demo_run_on_three_items_with_the_real_panel(workdir):
+    args = ["run", "--limit", "3"]
+    first = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    report = next((workdir / "reports").iterdir())
+    data = json.loads((report / "results.json").read_text())
+    assert data["task"]["n_items"] == 3
+    assert [j["judge"] for j in data["judges"]] == ["smollm2-135m", "gemma3-270m"]
+    assert data["model_calls"] == 3 + 2 * 2 * 3  # 3 generations, 2 judges x 2 outputs x 3 items
+    rows = [json.loads(line) for line in (report / "judgments.jsonl").read_text().splitlines()]
+    assert len(rows) == 6
+    for row in rows:
+        if row["preference"] is not None:
+            assert 0.0 < row["scores"]["candidate"] < 1.0 and 0.0 < row["scores"]["baseline"] < 1.0
+    w = data["result"]
+    assert w["n_wins"] + w["n_ties"] + w["n_losses"] + w["n_abstained"] == 3
+    assert "win rate" in first.output
+
+    second = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)
+    assert "model calls: 0 made" in second.output
+    again = json.loads(sorted((workdir / "reports").iterdir())[-1].joinpath("results.json").read_text())
+    assert again["result"] == data["result"]
