@@ -66,6 +66,9 @@ def _provider():
                 ),
             )
 
+        async def acompletion(self, model, messages, *args, **kwargs):
+            return self.completion(model, messages, *args, **kwargs)
+
     return ScriptedProvider()
 
 

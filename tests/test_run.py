@@ -89,7 +89,7 @@ def test_baseline_outputs_file_replaces_task_baselines(workdir, scripts):
 def test_failed_judge_calls_become_abstentions(workdir, scripts):
     task, panel = _setup(workdir, scripts)
     scripts["always-a"].fail_with = RuntimeError("provider down")
-    result = _run("--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel))
+    result = _run("--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel), "--retries", "1")
     assert result.exit_code == 0, result.output
     data = json.loads(next((workdir / "reports").iterdir()).joinpath("results.json").read_text())
     judges = {j["judge"]: j for j in data["judges"]}

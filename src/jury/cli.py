@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jury import pipeline
 from jury.errors import JuryError
+from jury.models.policy import CallPolicy
 
 app = typer.Typer(
     help="jury: a panel of diverse judge models compares your model with a baseline.",
@@ -54,7 +56,11 @@ _HELP = {
     "seed": "Seed for the bootstrap CI.",
     "reports_dir": "Where reports/<run-id>/ is written.",
     "store": "State folder holding the cache of every model call. Default: $JURY_HOME or ./.jury",
-    "concurrency": "Parallel requests to remote providers (local models always run one at a time).",
+    "concurrency": "Simultaneous requests per remote provider (local models always run one at a time).",
+    "max_cost": "Stop before the run's spend could exceed this many US dollars (litellm's offline prices).",
+    "retries": "Retries per call on rate limits, timeouts, connection errors and 5xx (exponential backoff).",
+    "timeout": "Seconds before a single remote request times out.",
+    "dry_run": "Print how many calls the run would make and their worst-case cost, then stop.",
 }
 
 
@@ -70,6 +76,10 @@ def run(
     reports_dir: Annotated[Path, typer.Option(help=_HELP["reports_dir"])] = Path("reports"),
     store: Annotated[Path | None, typer.Option(help=_HELP["store"])] = None,
     concurrency: Annotated[int, typer.Option(min=1, help=_HELP["concurrency"])] = 8,
+    max_cost: Annotated[float | None, typer.Option(min=0, help=_HELP["max_cost"])] = None,
+    retries: Annotated[int, typer.Option(min=0, help=_HELP["retries"])] = 4,
+    timeout: Annotated[float, typer.Option(min=1, help=_HELP["timeout"])] = 120.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_HELP["dry_run"])] = False,
 ) -> None:
     """Generate the candidate's answers, judge them against the baseline with the panel, report.
 
@@ -78,7 +88,7 @@ def run(
     Every model call is cached in the store: running the same command again resumes.
     """
     from jury.report.files import write_report
-    from jury.report.terminal import print_summary
+    from jury.report.terminal import print_estimate, print_summary
 
     config = pipeline.RunConfig(
         task=task,
@@ -90,8 +100,11 @@ def run(
         seed=seed,
         reports_dir=reports_dir,
         store=store,
-        concurrency=concurrency,
+        policy=CallPolicy(concurrency=concurrency, max_cost_usd=max_cost, max_retries=retries, timeout_s=timeout),
     )
+    if dry_run:
+        print_estimate(pipeline.estimate(config), stdout)
+        return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=stderr) as bars:
@@ -101,6 +114,17 @@ def run(
         raise typer.Exit(130) from None
     out = write_report(result)
     print_summary(result, stdout, str(out))
+
+
+@functools.wraps(run)
+def _estimate(**kwargs: Any) -> None:
+    run(**{**kwargs, "dry_run": True})
+
+
+# Same options as `run` (the wrapper keeps run's signature), always a dry run.
+app.command("estimate", help="Print the calls `jury run` would make and their worst-case cost; spend nothing.")(
+    _estimate
+)
 
 
 def main() -> None:

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Protocol
 
 from jury.errors import JuryError
+from jury.models.budget import estimate_cost
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
+from jury.models.policy import CallPolicy
 from jury.outputs_file import load_outputs
 from jury.panel.aggregate import judge_votes, panel_votes
 from jury.panel.spec import PanelSpec, load_panel
@@ -54,7 +56,7 @@ class RunConfig:
     seed: int = 0
     reports_dir: Path = Path("reports")
     store: Path | None = None
-    concurrency: int = 8
+    policy: CallPolicy = field(default_factory=CallPolicy)
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,23 @@ def _baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
     return task.baseline_name or "baseline", {i.item_id: i.baseline or "" for i in task.items}
 
 
+def _stop_if_over_budget(client: ModelClient, step: str) -> None:
+    if client.skipped_for_budget:
+        budget = client.budget
+        raise JuryError(
+            f"stopped while {step}: {client.skipped_for_budget} call(s) not made because they could exceed "
+            f"--max-cost ${budget.max_cost_usd:.4f} (spent ${budget.spent_usd:.4f} this run)",
+            fix="everything finished is stored; raise --max-cost and run the same command to continue",
+        )
+
+
 def generate(client: ModelClient, model: str, task: Task, progress: ProgressSink) -> tuple[Output, ...]:
     requests = [
         ModelRequest(model=model, messages=(("user", item.prompt),), max_tokens=task.max_tokens) for item in task.items
     ]
     advance = progress.start(f"generating with {model}", len(requests))
     replies = client.call_many(requests, on_done=lambda _i, _r: advance())
+    _stop_if_over_budget(client, "generating")
     failed = [(item, r) for item, r in zip(task.items, replies, strict=True) if r.error]
     if failed:
         item, reply = failed[0]
@@ -125,6 +138,7 @@ def judge(
     ]
     advance = progress.start(f"judging with panel '{panel.name}'", len(calls))
     replies = client.call_many([c.request for c in calls], on_done=lambda _i, _r: advance())
+    _stop_if_over_budget(client, "judging")
     grouped: dict[tuple[str, str], dict[str, ModelReply]] = defaultdict(dict)
     for call, reply in zip(calls, replies, strict=True):
         grouped[(call.judge, call.item_id)][call.role] = reply
@@ -172,12 +186,70 @@ def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     return task, panel
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """What a run would do, computed without any model call."""
+
+    generation_calls: int
+    generation_cached: int
+    judge_calls: int
+    judge_cached: int
+    judge_exact: bool  # False: candidate outputs are not generated yet, baselines stand in for them
+    worst_case_cost_usd: float  # prompt tokens + max_tokens for every call not in the store
+    unpriced_models: tuple[str, ...]
+
+
+def _generation_requests(model: str, task: Task) -> list[ModelRequest]:
+    return [ModelRequest(model=model, messages=(("user", i.prompt),), max_tokens=task.max_tokens) for i in task.items]
+
+
+def estimate(config: RunConfig) -> Estimate:
+    task, panel = check_run(config)
+    _, baseline = _baseline(config, task)
+    store = CallStore(jury_home(config.store) / "cache.sqlite")
+    try:
+        gen = _generation_requests(config.candidate, task)
+        stored = [store.get(r.key()) for r in gen]
+        exact = all(s is not None for s in stored)
+        candidate = {
+            item.item_id: (s["text"].strip() if exact and s else baseline[item.item_id])
+            for item, s in zip(task.items, stored, strict=True)
+        }
+        judge_reqs = [
+            call.request
+            for spec in panel.judges
+            for item in task.items
+            for call in judge_calls(spec, item, candidate[item.item_id], baseline[item.item_id])
+        ]
+        uncached = [r for r, s in zip(gen, stored, strict=True) if s is None]
+        judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]
+    finally:
+        store.close()
+    costs = {r.model: 0.0 for r in uncached + judge_uncached}
+    unpriced: set[str] = set()
+    for r in uncached + judge_uncached:
+        c = estimate_cost(r)
+        if c is None:
+            unpriced.add(r.model)
+        else:
+            costs[r.model] += c
+    return Estimate(
+        generation_calls=len(uncached),
+        generation_cached=len(gen) - len(uncached),
+        judge_calls=len(judge_uncached),
+        judge_cached=len(judge_reqs) - len(judge_uncached),
+        judge_exact=exact,
+        worst_case_cost_usd=sum(costs.values()),
+        unpriced_models=tuple(sorted(unpriced)),
+    )
+
+
 def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     progress = progress or _NoProgress()
     task, panel = check_run(config)
     baseline_name, baseline = _baseline(config, task)
     store = CallStore(jury_home(config.store) / "cache.sqlite")
-    client = ModelClient(store, concurrency=config.concurrency)
+    client = ModelClient(store, config.policy)
     try:
         outputs = generate(client, config.candidate, task, progress)
         candidate = {o.item_id: o.text for o in outputs}

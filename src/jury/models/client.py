@@ -1,85 +1,30 @@
-"""Model calls through litellm, cached by request hash in the store.
+"""The one path for model calls: litellm, asynchronous, bounded per provider, cached, budgeted.
 
-A request's identity is the canonical JSON of model, messages, parameters and
-replicate index (never timeouts or retry counts): asking twice is one cache hit.
+Each reply is written to the store the moment it arrives, so a run that is interrupted
+(Ctrl-C, kill -9, an outage) loses nothing it paid for and resumes by running again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import asyncio
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from jury.errors import JuryError
+from jury.models.budget import Budget, price
 from jury.models.local_registry import PROVIDER, local_models, local_spec
+from jury.models.policy import CallPolicy, is_retryable
 from jury.models.redaction import redact
+from jury.models.request import ModelReply, ModelRequest
 from jury.records import Usage
 from jury.store import CallStore
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ModelRequest:
-    model: str
-    messages: tuple[tuple[str, str], ...]  # (role, content)
-    max_tokens: int = 256
-    temperature: float = 0.0
-    seed: int | None = 0
-    top_logprobs: int = 0
-    stop: tuple[str, ...] = ()
-    replicate: int = 0
-
-    def canonical(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "messages": [{"role": r, "content": c} for r, c in self.messages],
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            "seed": self.seed,
-            "top_logprobs": self.top_logprobs,
-            "stop": list(self.stop),
-            "replicate": self.replicate,
-        }
-
-    def key(self) -> str:
-        blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class ModelReply:
-    text: str
-    # Top alternatives for the first generated token: what verdict probabilities are read from.
-    first_token_top: tuple[tuple[str, float], ...] = ()
-    usage: Usage = field(default_factory=Usage)
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "first_token_top": [list(t) for t in self.first_token_top],
-            "prompt_tokens": self.usage.prompt_tokens,
-            "completion_tokens": self.usage.completion_tokens,
-            "cost_usd": self.usage.cost_usd,
-            "latency_s": self.usage.latency_s,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], cached: bool) -> ModelReply:
-        return cls(
-            text=data["text"],
-            first_token_top=tuple((str(t), float(v)) for t, v in data["first_token_top"]),
-            usage=Usage(
-                data["prompt_tokens"], data["completion_tokens"], data["cost_usd"], data["latency_s"], cached=cached
-            ),
-        )
+__all__ = ["ModelClient", "ModelReply", "ModelRequest", "check_model", "import_litellm", "is_local"]
 
 
 def import_litellm():  # type: ignore[no-untyped-def]
@@ -123,47 +68,61 @@ def check_model(model: str) -> None:
         )
 
 
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
 def _first_token_top(response: Any) -> tuple[tuple[str, float], ...]:
-    logprobs = getattr(response.choices[0], "logprobs", None)
-    if logprobs is None:
-        return ()
-    content = logprobs.get("content") if isinstance(logprobs, dict) else getattr(logprobs, "content", None)
+    content = _field(_field(response.choices[0], "logprobs") or {}, "content")
     if not content:
         return ()
-    first = content[0]
-    top = first.get("top_logprobs") if isinstance(first, dict) else first.top_logprobs
-    pairs = []
-    for entry in top or []:
-        token = entry.get("token") if isinstance(entry, dict) else entry.token
-        value = entry.get("logprob") if isinstance(entry, dict) else entry.logprob
-        pairs.append((str(token), float(value)))
-    return tuple(pairs)
+    top = _field(content[0], "top_logprobs") or []
+    return tuple((str(_field(e, "token")), float(_field(e, "logprob"))) for e in top)
+
+
+def _reply_from(response: Any, request: ModelRequest, litellm: Any, started: float, retries: int) -> ModelReply:
+    usage = getattr(response, "usage", None)
+    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    try:
+        cost = float(litellm.completion_cost(completion_response=response) or 0.0)
+    except Exception:  # not mapped under the response's model name: price by the request's
+        cost = price(request.model, prompt_tokens, completion_tokens) or 0.0
+    return ModelReply(
+        text=response.choices[0].message.content or "",
+        first_token_top=_first_token_top(response),
+        usage=Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=cost,
+            latency_s=time.perf_counter() - started,
+        ),
+        retries=retries,
+    )
 
 
 class ModelClient:
-    """Calls models through litellm; local models run one at a time, remote ones concurrently."""
+    """Counts what it does: calls made, cache hits, retries, spend."""
 
-    def __init__(self, store: CallStore, concurrency: int = 8, num_retries: int = 3, timeout_s: float = 120.0) -> None:
+    def __init__(self, store: CallStore, policy: CallPolicy | None = None) -> None:
         self.store = store
-        self.concurrency = concurrency
-        self.num_retries = num_retries
-        self.timeout_s = timeout_s
+        self.policy = policy or CallPolicy()
+        self.budget = Budget(self.policy.max_cost_usd)
         self.calls_made = 0
         self.cache_hits = 0
+        self.retries = 0
+        self.skipped_for_budget = 0
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
 
-    def call(self, request: ModelRequest) -> ModelReply:
-        key = request.key()
-        cached = self.store.get(key)
-        if cached is not None:
-            self.cache_hits += 1
-            return ModelReply.from_json(cached, cached=True)
-        reply = self._call_litellm(request)
-        if reply.error is None:
-            self.store.put(key, request.model, request.canonical(), reply.to_json())
-        return reply
+    def _semaphore(self, request: ModelRequest) -> asyncio.Semaphore:
+        local = is_local(request.model)
+        key = PROVIDER if local else request.provider
+        if key not in self._semaphores:
+            limit = self.policy.local_concurrency if local else self.policy.concurrency
+            self._semaphores[key] = asyncio.Semaphore(max(1, limit))
+        return self._semaphores[key]
 
-    def _call_litellm(self, request: ModelRequest) -> ModelReply:
-        litellm = import_litellm()
+    def _kwargs(self, request: ModelRequest) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": request.model,
             "messages": [{"role": r, "content": c} for r, c in request.messages],
@@ -178,51 +137,65 @@ class ModelClient:
         if request.stop:
             kwargs["stop"] = list(request.stop)
         if not is_local(request.model):
-            kwargs["num_retries"] = self.num_retries
-            kwargs["timeout"] = self.timeout_s
+            kwargs["timeout"] = self.policy.timeout_s
+        return kwargs
+
+    async def _acall_litellm(self, request: ModelRequest) -> ModelReply:
+        litellm = import_litellm()
         started = time.perf_counter()
-        try:
-            response = litellm.completion(**kwargs)
-        except litellm.AuthenticationError as exc:
-            raise JuryError(f"{request.model} rejected the API key: {redact(str(exc))[:300]}") from None
-        except Exception as exc:  # after litellm's retries: recorded, never fatal to the run
-            log.warning("call to %s failed: %s", request.model, redact(str(exc))[:300])
-            return ModelReply(text="", error=f"{type(exc).__name__}: {redact(str(exc))[:300]}")
-        self.calls_made += 1
-        try:
-            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
-        except Exception:  # models missing from litellm's price map cost nothing we can know
-            cost = 0.0
-        usage = getattr(response, "usage", None)
-        return ModelReply(
-            text=response.choices[0].message.content or "",
-            first_token_top=_first_token_top(response),
-            usage=Usage(
-                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-                cost_usd=cost,
-                latency_s=time.perf_counter() - started,
-            ),
-        )
+        attempt = 0
+        while True:
+            try:
+                response = await litellm.acompletion(**self._kwargs(request))
+                return _reply_from(response, request, litellm, started, attempt)
+            except litellm.AuthenticationError as exc:
+                raise JuryError(f"{request.model} rejected the API key: {redact(str(exc))[:300]}") from None
+            except Exception as exc:  # recorded as a failed call after retries: never fatal to the run
+                if attempt < self.policy.max_retries and not is_local(request.model) and is_retryable(exc):
+                    attempt += 1
+                    self.retries += 1
+                    await asyncio.sleep(self.policy.backoff_s(attempt))
+                    continue
+                message = f"{type(exc).__name__}: {redact(str(exc))[:300]}"
+                log.warning("call to %s failed after %d attempt(s): %s", request.model, attempt + 1, message)
+                return ModelReply(text="", error=message, retries=attempt)
+
+    async def acall(self, request: ModelRequest) -> ModelReply:
+        key = request.key()
+        cached = self.store.get(key)
+        if cached is not None:
+            self.cache_hits += 1
+            return ModelReply.from_json(cached, cached=True)
+        async with self._semaphore(request):
+            reserved = self.budget.reserve(request)
+            if reserved is None:
+                self.skipped_for_budget += 1
+                return ModelReply(text="", error="not made: it could exceed --max-cost", skipped_for_budget=True)
+            reply = await self._acall_litellm(request)
+            self.budget.settle(reserved, reply.usage.cost_usd)
+        if reply.error is None:
+            self.calls_made += 1
+            self.store.put(key, request.model, request.canonical(), reply.to_json())
+        return reply
+
+    def call(self, request: ModelRequest) -> ModelReply:
+        return self.call_many([request])[0]
 
     def call_many(
         self, requests: Iterable[ModelRequest], on_done: Callable[[int, ModelReply], None] | None = None
     ) -> list[ModelReply]:
         """Replies in request order; `on_done(index, reply)` fires as each one completes."""
-        requests = list(requests)
-        replies: list[ModelReply | None] = [None] * len(requests)
+        return asyncio.run(self._gather(list(requests), on_done))
 
-        def run(index: int) -> None:
-            replies[index] = self.call(requests[index])
+    async def _gather(
+        self, requests: list[ModelRequest], on_done: Callable[[int, ModelReply], None] | None
+    ) -> list[ModelReply]:
+        self._semaphores = {}  # semaphores belong to one event loop
+
+        async def one(index: int) -> ModelReply:
+            reply = await self.acall(requests[index])
             if on_done is not None:
-                on_done(index, replies[index])
+                on_done(index, reply)
+            return reply
 
-        remote = [i for i, r in enumerate(requests) if not is_local(r.model)]
-        local = [i for i, r in enumerate(requests) if is_local(r.model)]
-        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-            futures = [pool.submit(run, i) for i in remote]
-            for i in local:  # llama.cpp in-process: one call at a time
-                run(i)
-            for future in futures:
-                future.result()
-        return [r for r in replies if r is not None]
+        return list(await asyncio.gather(*(one(i) for i in range(len(requests)))))

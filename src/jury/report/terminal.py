@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from jury.pipeline import RunResult
+from jury.pipeline import Estimate, RunResult
 from jury.report.markdown import pct, wr_text
 
 
@@ -40,3 +40,14 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
         console.print(f"judges {a} and {b} agree on {pct(ag.rate)} of {ag.n} items", highlight=False)
     console.print(f"model calls: {result.model_calls} made, {result.cached_calls} from the store", highlight=False)
     console.print(f"report: {report_dir}", highlight=False, soft_wrap=True)
+
+
+def print_estimate(e: Estimate, console: Console) -> None:
+    console.print(f"generations: {e.generation_calls} to make, {e.generation_cached} already stored", highlight=False)
+    note = "" if e.judge_exact else " (estimated with the baseline answers standing in for unmade generations)"
+    console.print(f"judgments:   {e.judge_calls} to make, {e.judge_cached} already stored{note}", highlight=False)
+    console.print(
+        f"worst-case cost: ${e.worst_case_cost_usd:.4f} (prompt tokens + max_tokens per call)", highlight=False
+    )
+    if e.unpriced_models:
+        console.print(f"no price known for: {', '.join(e.unpriced_models)}", highlight=False)

@@ -1,0 +1,77 @@
+"""Spending limits: a call is made only if its worst-case cost still fits under --max-cost."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from jury.models.request import ModelRequest
+
+log = logging.getLogger(__name__)
+
+
+def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """US dollars from litellm's offline price map; None when it knows no price for the model."""
+    if model.startswith("local/"):
+        return 0.0
+    import litellm
+
+    provider, _, name = model.partition("/")
+    attempts = [{"model": model}, {"model": name, "custom_llm_provider": provider}] if name else [{"model": model}]
+    for kwargs in attempts:
+        try:
+            prompt_cost, completion_cost = litellm.cost_per_token(
+                prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, **kwargs
+            )
+            return float(prompt_cost + completion_cost)
+        except Exception:  # litellm raises plain exceptions for unmapped models
+            continue
+    return None
+
+
+def estimate_cost(request: ModelRequest) -> float | None:
+    """Worst case: the prompt's tokens plus max_tokens of output, at litellm's offline prices.
+    None when litellm knows no price for the model (local models cost 0)."""
+    if request.model.startswith("local/"):
+        return 0.0
+    import litellm
+
+    messages = [{"role": r, "content": c} for r, c in request.messages]
+    try:
+        prompt_tokens = litellm.token_counter(model=request.model, messages=messages)
+    except Exception:  # unknown tokenizer: a rough count is enough for a worst-case estimate
+        prompt_tokens = sum(len(c) for _, c in request.messages) // 3 + 8
+    return price(request.model, prompt_tokens, request.max_tokens)
+
+
+@dataclass
+class Budget:
+    """Reservations make the limit hold under concurrency: in-flight calls count at worst case."""
+
+    max_cost_usd: float | None
+    spent_usd: float = 0.0
+    reserved_usd: float = 0.0
+    exhausted: bool = False
+    unpriced_models: set[str] = field(default_factory=set)
+
+    def reserve(self, request: ModelRequest) -> float | None:
+        """The amount reserved, or None when the call must not be made."""
+        if self.max_cost_usd is None:
+            return 0.0
+        if self.exhausted:
+            return None
+        estimate = estimate_cost(request)
+        if estimate is None:
+            if request.model not in self.unpriced_models:
+                log.warning("no price known for %s: --max-cost cannot limit its calls", request.model)
+                self.unpriced_models.add(request.model)
+            estimate = 0.0
+        if self.spent_usd + self.reserved_usd + estimate > self.max_cost_usd:
+            self.exhausted = True
+            return None
+        self.reserved_usd += estimate
+        return estimate
+
+    def settle(self, reserved: float, actual: float) -> None:
+        self.reserved_usd -= reserved
+        self.spent_usd += actual

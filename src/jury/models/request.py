@@ -1,0 +1,76 @@
+"""A model request and its reply: plain records, hashed for the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from jury.records import Usage
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """Identity is the canonical JSON of these fields: never timeouts or retry counts."""
+
+    model: str
+    messages: tuple[tuple[str, str], ...]  # (role, content)
+    max_tokens: int = 256
+    temperature: float = 0.0
+    seed: int | None = 0
+    top_logprobs: int = 0
+    stop: tuple[str, ...] = ()
+    replicate: int = 0
+
+    @property
+    def provider(self) -> str:
+        return self.model.split("/", 1)[0] if "/" in self.model else "openai"
+
+    def canonical(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "messages": [{"role": r, "content": c} for r, c in self.messages],
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "top_logprobs": self.top_logprobs,
+            "stop": list(self.stop),
+            "replicate": self.replicate,
+        }
+
+    def key(self) -> str:
+        blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    text: str
+    # Top alternatives for the first generated token: what verdict probabilities are read from.
+    first_token_top: tuple[tuple[str, float], ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    error: str | None = None
+    retries: int = 0
+    # True when the call was not made because it could have exceeded --max-cost.
+    skipped_for_budget: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "first_token_top": [list(t) for t in self.first_token_top],
+            "prompt_tokens": self.usage.prompt_tokens,
+            "completion_tokens": self.usage.completion_tokens,
+            "cost_usd": self.usage.cost_usd,
+            "latency_s": self.usage.latency_s,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], cached: bool) -> ModelReply:
+        return cls(
+            text=data["text"],
+            first_token_top=tuple((str(t), float(v)) for t, v in data["first_token_top"]),
+            usage=Usage(
+                data["prompt_tokens"], data["completion_tokens"], data["cost_usd"], data["latency_s"], cached=cached
+            ),
+        )
