@@ -255,6 +255,7 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         candidate = {o.item_id: o.text for o in outputs}
         judgments = judge(client, panel, task.items, candidate, baseline, progress)
     finally:
+        client.close()
         store.close()
     jvotes = tuple(judge_votes(judgments))
     votes = tuple(panel_votes(panel, jvotes, [i.item_id for i in task.items]))

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cache
 
 from jury.models.request import ModelRequest
 
 log = logging.getLogger(__name__)
 
 
-def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """US dollars from litellm's offline price map; None when it knows no price for the model."""
-    if model.startswith("local/"):
-        return 0.0
+@cache
+def _rates(model: str) -> tuple[float, float] | None:
+    """(input, output) US dollars per token from litellm's offline price map, looked up once."""
     import litellm
 
     provider, _, name = model.partition("/")
     attempts = [{"model": model}, {"model": name, "custom_llm_provider": provider}] if name else [{"model": model}]
     for kwargs in attempts:
         try:
-            prompt_cost, completion_cost = litellm.cost_per_token(
-                prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, **kwargs
-            )
-            return float(prompt_cost + completion_cost)
+            info = litellm.get_model_info(**kwargs)
         except Exception:  # litellm raises plain exceptions for unmapped models
             continue
+        return float(info.get("input_cost_per_token") or 0.0), float(info.get("output_cost_per_token") or 0.0)
     return None
+
+
+def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """US dollars at list price (no cached-token or batch discounts); None when no price is known."""
+    if model.startswith("local/"):
+        return 0.0
+    rates = _rates(model)
+    return None if rates is None else prompt_tokens * rates[0] + completion_tokens * rates[1]
 
 
 def estimate_cost(request: ModelRequest) -> float | None:

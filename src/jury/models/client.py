@@ -80,13 +80,13 @@ def _first_token_top(response: Any) -> tuple[tuple[str, float], ...]:
     return tuple((str(_field(e, "token")), float(_field(e, "logprob"))) for e in top)
 
 
-def _reply_from(response: Any, request: ModelRequest, litellm: Any, started: float, retries: int) -> ModelReply:
+def _reply_from(response: Any, request: ModelRequest, started: float, retries: int) -> ModelReply:
     usage = getattr(response, "usage", None)
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-    try:
-        cost = float(litellm.completion_cost(completion_response=response) or 0.0)
-    except Exception:  # not mapped under the response's model name: price by the request's
+    hidden = getattr(response, "_hidden_params", None) or {}
+    cost = hidden.get("response_cost")  # litellm's own logging has priced the call already
+    if cost is None:
         cost = price(request.model, prompt_tokens, completion_tokens) or 0.0
     return ModelReply(
         text=response.choices[0].message.content or "",
@@ -113,6 +113,9 @@ class ModelClient:
         self.retries = 0
         self.skipped_for_budget = 0
         self._semaphores: dict[str, asyncio.Semaphore] = {}
+        # One event loop for the client's life: litellm keeps its HTTP connection pools per loop,
+        # and tearing a loop down after every batch costs seconds.
+        self._runner = asyncio.Runner()
 
     def _semaphore(self, request: ModelRequest) -> asyncio.Semaphore:
         local = is_local(request.model)
@@ -136,6 +139,8 @@ class ModelClient:
             kwargs["top_logprobs"] = request.top_logprobs
         if request.stop:
             kwargs["stop"] = list(request.stop)
+        if request.api_base:
+            kwargs["api_base"] = request.api_base
         if not is_local(request.model):
             kwargs["timeout"] = self.policy.timeout_s
         return kwargs
@@ -147,7 +152,7 @@ class ModelClient:
         while True:
             try:
                 response = await litellm.acompletion(**self._kwargs(request))
-                return _reply_from(response, request, litellm, started, attempt)
+                return _reply_from(response, request, started, attempt)
             except litellm.AuthenticationError as exc:
                 raise JuryError(f"{request.model} rejected the API key: {redact(str(exc))[:300]}") from None
             except Exception as exc:  # recorded as a failed call after retries: never fatal to the run
@@ -185,13 +190,14 @@ class ModelClient:
         self, requests: Iterable[ModelRequest], on_done: Callable[[int, ModelReply], None] | None = None
     ) -> list[ModelReply]:
         """Replies in request order; `on_done(index, reply)` fires as each one completes."""
-        return asyncio.run(self._gather(list(requests), on_done))
+        return self._runner.run(self._gather(list(requests), on_done))
+
+    def close(self) -> None:
+        self._runner.close()
 
     async def _gather(
         self, requests: list[ModelRequest], on_done: Callable[[int, ModelReply], None] | None
     ) -> list[ModelReply]:
-        self._semaphores = {}  # semaphores belong to one event loop
-
         async def one(index: int) -> ModelReply:
             reply = await self.acall(requests[index])
             if on_done is not None:

@@ -9,6 +9,7 @@ evaluated KV state of that prefix instead of evaluating it again.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 
@@ -53,8 +54,15 @@ class LlamaEngine:
         self._llama_cpp = llama_cpp
         path = str(weights_path(spec))
         with suppress_stdout_stderr(disable=False):  # llama.cpp prints cache notes even when not verbose
+            # llama-cpp-python defaults to half the cores; one model at a time should use them all
+            threads = n_threads or int(os.environ.get("JURY_LOCAL_THREADS", 0)) or os.cpu_count() or 1
             self.llm = llama_cpp.Llama(
-                model_path=path, n_ctx=spec.context, n_threads=n_threads, logits_all=False, verbose=False
+                model_path=path,
+                n_ctx=spec.context,
+                n_threads=threads,
+                n_threads_batch=threads,
+                logits_all=False,
+                verbose=False,
             )
         self._formatter = self._chat_formatter() if spec.chat_template else None
         self._stop_tokens = {self.llm.token_eos(), *self._turn_end_tokens()}
@@ -137,7 +145,7 @@ class LlamaEngine:
         out_tokens: list[int] = []
         logprobs: list[TokenLogprob] = []
         text, finish = "", "length"
-        for _ in range(max_tokens):
+        for step in range(max_tokens):
             logits = self._last_logits()
             if temperature > 0:
                 probs = np.exp(_log_softmax(logits / temperature))
@@ -159,6 +167,8 @@ class LlamaEngine:
             if hit is not None:
                 text, finish = text[: text.index(hit)], "stop"
                 break
+            if step == max_tokens - 1:
+                break  # the last token's logits are never read: do not pay for its evaluation
             self.llm.eval([token])
             self._evaluated.append(token)
         return Completion(

@@ -22,6 +22,8 @@ class ModelRequest:
     top_logprobs: int = 0
     stop: tuple[str, ...] = ()
     replicate: int = 0
+    # Where to send it (a vLLM / llama.cpp / proxy server): not part of the identity, like timeouts.
+    api_base: str | None = None
 
     @property
     def provider(self) -> str:

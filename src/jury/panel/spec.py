@@ -32,6 +32,7 @@ class JudgeSpec:
     max_tokens: int = 16
     # pointwise_probe: score differences this small are a tie
     tie_margin: float = 0.02
+    api_base: str | None = None  # e.g. a vLLM or llama.cpp server for `openai/<name>` models
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class PanelSpec:
 
 _PANEL_KEYS = {"name", "description", "mode", "aggregation", "judges", "notes"}
 _AGG_KEYS = {"rule", "tie_rule"}
-_JUDGE_KEYS = {"name", "model", "strategy", "prompt", "family", "weight", "max_tokens", "tie_margin"}
+_JUDGE_KEYS = {"name", "model", "strategy", "prompt", "family", "weight", "max_tokens", "tie_margin", "api_base"}
 
 
 def _check_keys(data: Any, allowed: set[str], required: set[str], where: str) -> dict[str, Any]:
@@ -97,6 +98,7 @@ def _judge(raw: Any, index: int, path: Path) -> JudgeSpec:
         weight=float(data.get("weight", 1.0)),
         max_tokens=int(data.get("max_tokens", 1 if strategy == "pointwise_probe" else 512)),
         tie_margin=float(data.get("tie_margin", 0.02)),
+        api_base=str(data["api_base"]) if data.get("api_base") else None,
     )
 
 

@@ -38,6 +38,7 @@ def _request(judge: JudgeSpec, text: str, top_logprobs: int = 0) -> ModelRequest
         temperature=0.0,
         seed=0,
         top_logprobs=top_logprobs,
+        api_base=judge.api_base,
     )
 
 
