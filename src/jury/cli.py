@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jury import pipeline
+from jury.cli_agreement import agreement
 from jury.errors import JuryError
 
 app = typer.Typer(
@@ -101,6 +102,9 @@ def run(
         raise typer.Exit(130) from None
     out = write_report(result)
     print_summary(result, stdout, str(out))
+
+
+app.command("agreement")(agreement)
 
 
 def main() -> None:
