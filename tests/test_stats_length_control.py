@@ -24,6 +24,7 @@ def test_without_length_or_difficulty_signal_the_corrected_rate_is_the_raw_rate(
     assert lc.raw_value == pytest.approx(scores.mean())
 
 
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")
 def test_longer_wins_are_discounted():
     rng = np.random.default_rng(0)
     delta = rng.normal(300, 500, 2000)  # the candidate writes longer answers
