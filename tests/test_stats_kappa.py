@@ -126,3 +126,24 @@ def test_tables_have_one_row_per_pair_and_per_judge():
     human = reference_table(panel, list("AABBA"), "human")
     assert human["agreement"].tolist() == pytest.approx([1.0, 0.8, 0.8])
     assert human.loc[0, "kappa"] == pytest.approx(1.0)
+
+
+def test_run_summary_carries_kappa_for_each_judge_pair():
+    from sklearn.metrics import cohen_kappa_score
+
+    from jury.records import Preference, Vote
+    from jury.stats.summary import summarize
+
+    c, b, t = Preference.CANDIDATE, Preference.BASELINE, Preference.TIE
+    x = [c, c, b, t, c, b]
+    y = [c, b, b, t, c, c]
+    votes = [Vote(str(i), p, {"x": p, "y": q}) for i, (p, q) in enumerate(zip(x, y, strict=True))]
+    stats = summarize(votes, [], [], ["x", "y"])
+    pair = stats.agreement.pairs.iloc[0]
+    assert pair["kappa"] == pytest.approx(cohen_kappa_score([p.value for p in x], [q.value for q in y]))
+    assert stats.agreement.alpha_ordinal is not None
+
+
+def test_kappa_is_undefined_when_only_one_label_is_used():
+    kappa = cohen_kappa_labels(["A", "A", "A"], ["A", "A", "A"])
+    assert np.isnan(kappa.value) and kappa.n == 3

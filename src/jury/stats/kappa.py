@@ -65,7 +65,7 @@ def cohen_kappa_labels(
     x, y = _pairs(a, b)
     n = len(x)
     nan = float("nan")
-    if n < 2:
+    if n < 2 or len({*x, *y}) < 2:  # one label only: chance agreement is 1 and kappa is undefined
         return Kappa(nan, nan, nan, confidence, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = float(cohen_kappa_score(x, y))
