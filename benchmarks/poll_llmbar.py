@@ -20,6 +20,7 @@ import pandas as pd
 
 from jury.stats.judges import accuracy_against, majority_vote
 from jury.stats.kappa import cohen_kappa_labels, fleiss_kappa_items
+from jury.stats.pairwise import paired_comparison_scores
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar"
 JUDGES = ["GPT-4", "ChatGPT", "ChatGPT-0301", "PaLM2", "LLaMA2", "Falcon"]
@@ -56,6 +57,11 @@ def row(name: str, per_order: dict[str, pd.Series], human: pd.Series, subset: pd
     return out
 
 
+def correctness(per_order: dict[str, pd.Series], human: pd.Series) -> pd.Series:
+    """Per item: share of the two presentation orders judged right (0, ½ or 1)."""
+    return sum((v == human).astype(float) for v in per_order.values()) / len(per_order)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strategy", default="Vanilla")
@@ -65,11 +71,13 @@ def main() -> None:
         raise SystemExit(f"LLMBar data not found at {args.data}: pass --data")
     tables, human, subset = load(args.data, args.strategy)
     rows = [row(j, {o: t[j] for o, t in tables.items()}, human, subset) for j in JUDGES]
+    correct = {j: correctness({o: t[j] for o, t in tables.items()}, human) for j in JUDGES}
     singles = pd.DataFrame(rows)
     for size in (3, 5):
         for panel in combinations(JUDGES, size):
             votes = {o: majority_vote(t[list(panel)]) for o, t in tables.items()}
             rows.append(row(" + ".join(panel), votes, human, subset))
+            correct[" + ".join(panel)] = correctness(votes, human)
     table = pd.DataFrame(rows).sort_values("acc_all", ascending=False)
     table.insert(1, "size", [1 if " + " not in r else r.count(" + ") + 1 for r in table["rater"]])
     pd.set_option("display.width", 200)
@@ -89,6 +97,21 @@ def main() -> None:
             f"{beat}/{len(panels)} beat the best single judge ({best['rater']}, {best['acc_all']:.1f}%); "
             f"mean single judge {singles['acc_all'].mean():.1f}%"
         )
+        top = panels.iloc[0]["rater"]
+        cmp = paired_comparison_scores(correct[best["rater"]], correct[top], n_resamples=2000)
+        print(
+            f"  best panel of {size} ({top}) minus {best['rater']}, paired over items: "
+            f"{100 * cmp.mean_difference:+.1f} points, 95% CI [{100 * cmp.ci_low:+.1f}, {100 * cmp.ci_high:+.1f}], "
+            f"paired t-test p = {cmp.p_value:.2g}"
+        )
+    members = []
+    for r in table[table["size"] > 1].itertuples():
+        members.append(r.acc_all - singles.set_index("rater").loc[r.rater.split(" + "), "acc_all"].mean())
+    gain = pd.Series(members)
+    print(
+        f"a panel against the mean of its own members: {gain.mean():+.1f} points on average, "
+        f"better for {int((gain > 0).sum())}/{len(gain)} panels"
+    )
 
 
 if __name__ == "__main__":
