@@ -14,7 +14,7 @@ from itertools import combinations
 
 import pandas as pd
 
-from jury.stats.kappa import Label, _missing, _pairs, cohen_kappa_labels
+from jury.stats.kappa import Label, cohen_kappa_labels, is_missing, rated_pairs
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Rate:
 def label_agreement(a: Sequence[Label], b: Sequence[Label], *, tie: Hashable | None = None) -> Rate:
     """Share of items both rated on which they agree. With `tie` given, items where either side said
     tie are left out: the "without ties" figure of MT-Bench, which asks only whether they pick the same winner."""
-    x, y = _pairs(a, b)
+    x, y = rated_pairs(a, b)
     kept = [(u, v) for u, v in zip(x, y, strict=True) if tie is None or (u != tie and v != tie)]
     if not kept:
         return Rate(float("nan"), 0)
@@ -38,10 +38,10 @@ def accuracy_against(predicted: Sequence[Label], gold: Sequence[Label]) -> Rate:
     judge that abstains on the hard items must not look better for it."""
     if len(predicted) != len(gold):
         raise ValueError(f"predictions and gold labels differ in length: {len(predicted)} and {len(gold)}")
-    scored = [(p, g) for p, g in zip(predicted, gold, strict=True) if not _missing(g)]
+    scored = [(p, g) for p, g in zip(predicted, gold, strict=True) if not is_missing(g)]
     if not scored:
         return Rate(float("nan"), 0)
-    return Rate(sum(not _missing(p) and p == g for p, g in scored) / len(scored), len(scored))
+    return Rate(sum(not is_missing(p) and p == g for p, g in scored) / len(scored), len(scored))
 
 
 def order_consistency(first: Sequence[Label], second: Sequence[Label]) -> Rate:
@@ -52,7 +52,7 @@ def order_consistency(first: Sequence[Label], second: Sequence[Label]) -> Rate:
         raise ValueError(f"both orders must cover the same items: got {len(first)} and {len(second)}")
     if not first:
         return Rate(float("nan"), 0)
-    same = sum((_missing(x) and _missing(y)) or x == y for x, y in zip(first, second, strict=True))
+    same = sum((is_missing(x) and is_missing(y)) or x == y for x, y in zip(first, second, strict=True))
     return Rate(same / len(first), len(first))
 
 
@@ -61,7 +61,7 @@ def majority_vote(verdicts: pd.DataFrame, *, tie: Hashable | None = None) -> pd.
     A split vote gives `tie` (None by default, i.e. no verdict), never an arbitrary winner."""
 
     def vote(row: pd.Series) -> Label:
-        counts = Counter(v for v in row if not _missing(v)).most_common()
+        counts = Counter(v for v in row if not is_missing(v)).most_common()
         if not counts:
             return None
         if len(counts) > 1 and counts[0][1] == counts[1][1]:

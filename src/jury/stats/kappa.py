@@ -22,14 +22,14 @@ import pandas as pd
 Label = Hashable | None
 
 
-def _missing(x: object) -> bool:
+def is_missing(x: object) -> bool:
     return x is None or (isinstance(x, float) and np.isnan(x))
 
 
-def _pairs(a: Sequence[Label], b: Sequence[Label]) -> tuple[list[Label], list[Label]]:
+def rated_pairs(a: Sequence[Label], b: Sequence[Label]) -> tuple[list[Label], list[Label]]:
     if len(a) != len(b):
         raise ValueError(f"both raters must rate the same items: got {len(a)} and {len(b)} labels")
-    kept = [(x, y) for x, y in zip(a, b, strict=True) if not _missing(x) and not _missing(y)]
+    kept = [(x, y) for x, y in zip(a, b, strict=True) if not is_missing(x) and not is_missing(y)]
     return [x for x, _ in kept], [y for _, y in kept]
 
 
@@ -62,7 +62,7 @@ def cohen_kappa_labels(
     """Cohen's kappa (scikit-learn) on the items both rated, with a percentile bootstrap over items."""
     from sklearn.metrics import cohen_kappa_score
 
-    x, y = _pairs(a, b)
+    x, y = rated_pairs(a, b)
     n = len(x)
     nan = float("nan")
     if n < 2 or len({*x, *y}) < 2:  # one label only: chance agreement is 1 and kappa is undefined
@@ -126,7 +126,7 @@ def krippendorff_alpha_items(
     import krippendorff
 
     frame = _as_frame(ratings)
-    values = [v for v in pd.unique(frame.to_numpy().ravel()) if not _missing(v)]
+    values = [v for v in pd.unique(frame.to_numpy().ravel()) if not is_missing(v)]
     if level == "ordinal":
         if order is None:
             raise ValueError("ordinal alpha needs the order of the labels, lowest first")
@@ -136,7 +136,7 @@ def krippendorff_alpha_items(
         codes = {c: float(i) for i, c in enumerate(order)}
     else:
         codes = {c: float(i) for i, c in enumerate(values)}
-    data = frame.map(lambda v: np.nan if _missing(v) else codes[v]).to_numpy(dtype=float).T
+    data = frame.map(lambda v: np.nan if is_missing(v) else codes[v]).to_numpy(dtype=float).T
     rated = (~np.isnan(data)).sum(axis=0) >= 2
     if rated.sum() < 1 or len(values) < 2:
         return MultiRater(float("nan"), int(rated.sum()), frame.shape[1])
