@@ -81,3 +81,19 @@ def test_a_model_that_never_loses_raises_a_clear_error():
         bradley_terry_battles(_battles(seed=1, n=200), anchor="nobody", n_rounds=0)
     with pytest.raises(JuryError, match="winner"):
         bradley_terry_battles(pd.DataFrame({"model_a": ["x"], "model_b": ["y"], "winner": ["x"]}), n_rounds=0)
+
+
+def test_bootstrap_ci_width_matches_the_asymptotic_standard_errors_of_a_logit_fit():
+    import statsmodels.api as sm
+
+    battles = _battles(seed=3, n=3000, models=4)
+    battles = battles[battles["winner"] != "tie"].drop(columns="weight").reset_index(drop=True)
+    ours = bradley_terry_battles(battles, anchor="m0", n_rounds=1000, seed=2)
+    # independent reference: a plain logit of "model_a won" on +1/-1 model indicators, anchor column dropped
+    others = ["m1", "m2", "m3"]
+    x = np.column_stack([(battles["model_a"] == m).astype(float) - (battles["model_b"] == m) for m in others])
+    fit = sm.Logit((battles["winner"] == "model_a").astype(float), x).fit(disp=0)
+    se_elo = fit.bse * 400 / math.log(10)
+    width = (ours.table["elo_high"] - ours.table["elo_low"]).reindex(others).to_numpy()
+    assert width == pytest.approx(2 * 1.959964 * se_elo, rel=0.12)
+    assert ours.table["elo"].reindex(others).to_numpy() == pytest.approx(1000 + fit.params * 400 / math.log(10))

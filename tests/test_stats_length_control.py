@@ -70,3 +70,20 @@ def test_published_length_controlled_column_within_1_5_points_mae(alpaca_eval_2)
     # the fit is a real correction: closer to the published LC column than the raw win rate is
     raw = leaderboard.loc[errors.index, "win_rate"] - leaderboard.loc[errors.index, "length_controlled_winrate"]
     assert errors.abs().mean() < raw.abs().mean() / 2
+
+
+def test_delta_method_standard_error_matches_a_bootstrap_of_the_fit():
+    rng = np.random.default_rng(4)
+    n = 600
+    delta = rng.normal(200, 600, n)
+    difficulty = rng.normal(0, 1, n)
+    p = 1 / (1 + np.exp(-(0.3 + 1.5 * np.tanh(delta / 600) - 0.8 * difficulty)))
+    scores = (rng.random(n) < p).astype(float)
+    base = np.full(n, 1000.0)
+    lc = length_controlled_win_rate(scores, base + delta, base, difficulty)
+    # independent reference: refit on 150 item resamples and take the spread
+    boot = []
+    for _ in range(150):
+        i = rng.integers(0, n, n)
+        boot.append(length_controlled_win_rate(scores[i], base[i] + delta[i], base[i], difficulty[i]).value)
+    assert lc.standard_error == pytest.approx(np.std(boot, ddof=1), rel=0.2)
