@@ -97,3 +97,11 @@ def test_bootstrap_ci_width_matches_the_asymptotic_standard_errors_of_a_logit_fi
     width = (ours.table["elo_high"] - ours.table["elo_low"]).reindex(others).to_numpy()
     assert width == pytest.approx(2 * 1.959964 * se_elo, rel=0.12)
     assert ours.table["elo"].reindex(others).to_numpy() == pytest.approx(1000 + fit.params * 400 / math.log(10))
+
+
+def test_bad_weights_and_self_battles_are_refused():
+    battles = _battles(seed=2, n=100)
+    with pytest.raises(JuryError, match="weights"):
+        bradley_terry_battles(battles.assign(weight=-1.0), n_rounds=0)
+    with pytest.raises(JuryError, match="itself"):
+        bradley_terry_battles(battles.assign(model_b=battles["model_a"]), n_rounds=0)

@@ -42,6 +42,9 @@ def win_matrix_battles(
     A tie is split into two half-weight cells, so a tie battle occupies two consecutive entries."""
     names = tuple(models) if models is not None else tuple(sorted(set(model_a) | set(model_b)))
     code = {m: i for i, m in enumerate(names)}
+    missing = (set(model_a) | set(model_b)) - set(code)
+    if missing:
+        raise JuryError(f"battles name models {sorted(missing)} that are not in the given model list")
     a = np.fromiter((code[m] for m in model_a), dtype=np.int64, count=len(model_a))
     b = np.fromiter((code[m] for m in model_b), dtype=np.int64, count=len(model_b))
     unknown = set(pd.unique(np.asarray(winner, dtype=object))) - set(WINNERS)
@@ -49,6 +52,8 @@ def win_matrix_battles(
         raise JuryError(f"unknown battle winner {sorted(map(str, unknown))}: use one of {list(WINNERS)}")
     outcome = pd.Categorical(winner, categories=WINNERS)
     w = np.ones(len(a)) if weight is None else np.asarray(weight, dtype=float)
+    if w.shape != a.shape or not np.all(np.isfinite(w)) or (w < 0).any():
+        raise JuryError("battle weights must be one finite, non-negative number per battle")
     if (a == b).any():
         raise JuryError("a battle pits a model against itself: drop those rows")
     m = len(names)
