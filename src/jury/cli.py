@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jury import pipeline
+from jury.cli_agreement import agreement
 from jury.errors import JuryError
 from jury.models.policy import CallPolicy
 
@@ -125,6 +126,7 @@ def _estimate(**kwargs: Any) -> None:
 app.command("estimate", help="Print the calls `jury run` would make and their worst-case cost; spend nothing.")(
     _estimate
 )
+app.command("agreement")(agreement)
 
 
 def main() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
 from jury.records import JudgeVote, Judgment, Vote
 from jury.stats.agreement import (
     Agreement,
@@ -13,6 +15,7 @@ from jury.stats.agreement import (
     judge_pair_agreement,
     position_consistency,
 )
+from jury.stats.agreement_report import AgreementReport, agreement_report
 from jury.stats.winrate import WinRate, win_rate_with_ci
 
 
@@ -32,6 +35,8 @@ class RunStats:
     judges: tuple[JudgeStats, ...]
     pair_agreement: dict[tuple[str, str], Agreement]
     unanimous: Agreement  # share of items where every voting judge gave the same verdict
+    # chance-corrected agreement (Cohen per pair, Fleiss, Krippendorff); None with fewer than two judges
+    agreement: AgreementReport | None = None
 
 
 def _unanimity(votes: Sequence[Vote]) -> Agreement:
@@ -72,4 +77,16 @@ def summarize(
         judges=tuple(per_judge),
         pair_agreement=judge_pair_agreement(votes, judges),
         unanimous=_unanimity(votes),
+        agreement=_agreement(votes, judges, seed) if len(judges) >= 2 and votes else None,
     )
+
+
+def _agreement(votes: Sequence[Vote], judges: Sequence[str], seed: int) -> AgreementReport:
+    """Verdicts as plain strings ("candidate" / "tie" / "baseline"), so the ordinal scale is known."""
+    table = pd.DataFrame(
+        [[None if v.per_judge[j] is None else v.per_judge[j].value for j in judges] for v in votes],
+        index=[v.item_id for v in votes],
+        columns=list(judges),
+        dtype=object,
+    )
+    return agreement_report(table, seed=seed)

@@ -24,6 +24,7 @@ class WinRate:
     ties: int
     losses: int
     abstained: int
+    standard_error: float = float("nan")  # sample SEM of the per-item scores (ddof=1)
 
 
 def win_rate_with_ci(
@@ -64,4 +65,5 @@ def win_rate_with_ci(
         ties=counts[Preference.TIE],
         losses=counts[Preference.BASELINE],
         abstained=abstained,
+        standard_error=float(scores.std(ddof=1) / np.sqrt(scores.size)) if scores.size > 1 else float("nan"),
     )

@@ -1,0 +1,187 @@
+"""Bradley-Terry ratings from pairwise battles, with ties and weights, on an Elo scale, with bootstrap CIs.
+
+P(i beats j) = sigmoid(theta_i - theta_j). A tie counts as half a win for each side (as Chatbot Arena
+and Arena-Hard do). The likelihood only depends on how much weight each ordered pair of models won,
+so battles are aggregated into an m x m matrix of wins first: a fit then costs O(m^2) per Newton step
+whatever the number of battles, and a bootstrap round is one weighted bincount plus a warm-started fit.
+That is what makes 1,000 rounds cheap where refitting a logistic regression on every battle is not.
+
+The scale is fixed by an anchor model (rating `base`, win rate ½ against itself) or, without one,
+by the mean rating. A maximum-likelihood fit only exists when every model both wins and loses
+against the rest (the win graph is strongly connected); otherwise, or if the optimiser fails, we raise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import optimize
+from scipy.sparse.csgraph import connected_components
+from scipy.special import expit, log_expit
+
+from jury.errors import JuryError
+
+ELO_SCALE = 400 / math.log(10)  # one Elo point: a 400-point gap is 10:1 odds
+WINNERS = ("model_a", "model_b", "tie")
+GRADIENT_TOLERANCE = 1e-7  # on the mean log-likelihood per unit of battle weight: ~1e-3 Elo
+
+
+def win_matrix_battles(
+    model_a: Sequence[str],
+    model_b: Sequence[str],
+    winner: Sequence[str],
+    weight: ArrayLike | None = None,
+    models: Sequence[str] | None = None,
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(models, cell, cell_weight): each battle as a flat index into the m x m wins matrix and its weight.
+    A tie is split into two half-weight cells, so a tie battle occupies two consecutive entries."""
+    names = tuple(models) if models is not None else tuple(sorted(set(model_a) | set(model_b)))
+    code = {m: i for i, m in enumerate(names)}
+    missing = (set(model_a) | set(model_b)) - set(code)
+    if missing:
+        raise JuryError(f"battles name models {sorted(missing)} that are not in the given model list")
+    a = np.fromiter((code[m] for m in model_a), dtype=np.int64, count=len(model_a))
+    b = np.fromiter((code[m] for m in model_b), dtype=np.int64, count=len(model_b))
+    unknown = set(pd.unique(np.asarray(winner, dtype=object))) - set(WINNERS)
+    if unknown:
+        raise JuryError(f"unknown battle winner {sorted(map(str, unknown))}: use one of {list(WINNERS)}")
+    outcome = pd.Categorical(winner, categories=WINNERS)
+    w = np.ones(len(a)) if weight is None else np.asarray(weight, dtype=float)
+    if w.shape != a.shape or not np.all(np.isfinite(w)) or (w < 0).any():
+        raise JuryError("battle weights must be one finite, non-negative number per battle")
+    if (a == b).any():
+        raise JuryError("a battle pits a model against itself: drop those rows")
+    m = len(names)
+    won_by_a = a * m + b  # cell (winner, loser)
+    won_by_b = b * m + a
+    tie = outcome.codes == 2
+    first = np.where(outcome.codes == 1, won_by_b, won_by_a)
+    first_w = np.where(tie, 0.5 * w, w)
+    # the second cell only carries weight for ties (the other half), zero otherwise
+    cell = np.stack([first, won_by_b], axis=1).ravel()
+    cell_w = np.stack([first_w, np.where(tie, 0.5 * w, 0.0)], axis=1).ravel()
+    return names, cell, cell_w
+
+
+def _negative_log_likelihood(free: np.ndarray, wins: np.ndarray, ref: int) -> tuple[float, np.ndarray, np.ndarray]:
+    theta = np.insert(free, ref, 0.0)
+    diff = theta[:, None] - theta[None, :]
+    total = wins.sum()
+    value = -(wins * log_expit(diff)).sum() / total
+    p = expit(diff)
+    grad = -((wins * (1 - p)).sum(axis=1) - (wins.T * p).sum(axis=1)) / total
+    games = wins + wins.T
+    curvature = games * p * (1 - p) / total
+    hess = np.diag(curvature.sum(axis=1)) - curvature
+    keep = np.arange(len(theta)) != ref
+    return value, grad[keep], hess[np.ix_(keep, keep)]
+
+
+def bradley_terry_wins(
+    wins: np.ndarray, *, start: np.ndarray | None = None, ref: int = 0, models: Sequence[str] | None = None
+) -> np.ndarray:
+    """Maximum-likelihood strengths (natural-log odds scale, theta[ref] = 0) from wins[i, j] = weight of
+    i's wins over j. Raises JuryError when the MLE does not exist or the optimiser does not converge."""
+    wins = np.asarray(wins, dtype=float)
+    m = wins.shape[0]
+    if m < 2:
+        raise JuryError("Bradley-Terry needs at least two models")
+    n_parts, labels = connected_components(wins > 0, directed=True, connection="strong")
+    if n_parts > 1:
+        sizes = np.bincount(labels)
+        small = np.flatnonzero(labels == np.argmin(sizes))
+        names = [models[i] for i in small] if models is not None else small.tolist()
+        raise JuryError(
+            f"Bradley-Terry ratings are unbounded: models {names} never lose (or never win) "
+            "against the others. Add battles (or ties) linking them, or drop them."
+        )
+    x0 = np.zeros(m - 1) if start is None else np.delete(start - start[ref], ref)
+    cache: dict[bytes, tuple[float, np.ndarray, np.ndarray]] = {}
+
+    def evaluate(free: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        key = free.tobytes()
+        if key not in cache:
+            cache.clear()
+            cache[key] = _negative_log_likelihood(free, wins, ref)
+        return cache[key]
+
+    result = optimize.minimize(
+        lambda f: evaluate(f)[0],
+        x0,
+        jac=lambda f: evaluate(f)[1],
+        hess=lambda f: evaluate(f)[2],
+        method="trust-exact",
+        options={"gtol": GRADIENT_TOLERANCE / 100, "maxiter": 200},
+    )
+    # trust-exact may stop with "bad approximation" once rounding noise dominates: the gradient decides
+    stationary = np.all(np.isfinite(result.x)) and np.abs(result.jac).max() < GRADIENT_TOLERANCE
+    if not (result.success or stationary):
+        raise JuryError(
+            f"Bradley-Terry fit did not converge: {result.message} (largest gradient {np.abs(result.jac).max():.2g})"
+        )
+    return np.insert(result.x, ref, 0.0)
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """Per model (table index): elo, its CI, win rate against the anchor and its CI, battles played."""
+
+    table: pd.DataFrame
+    anchor: str | None
+    confidence: float
+    n_rounds: int
+
+
+def bradley_terry_battles(
+    battles: pd.DataFrame,
+    *,
+    anchor: str | None = None,
+    base: float = 1000.0,
+    n_rounds: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Ratings:
+    """Ratings from a battles table (columns model_a, model_b, winner in model_a/model_b/tie, optional weight).
+
+    Each bootstrap round resamples battles with replacement (`rng.integers(0, n, n)` from
+    `np.random.default_rng(seed)`, one draw per round, so a reference implementation can replay them)."""
+    weight = battles["weight"].to_numpy(dtype=float) if "weight" in battles else None
+    models, cell, cell_w = win_matrix_battles(battles["model_a"], battles["model_b"], battles["winner"], weight)
+    if anchor is not None and anchor not in models:
+        raise JuryError(f"anchor model {anchor!r} is not in the battles; choose one of {list(models)}")
+    m, n = len(models), len(battles)
+    ref = models.index(anchor) if anchor is not None else 0
+    theta = bradley_terry_wins(np.bincount(cell, cell_w, m * m).reshape(m, m), ref=ref, models=models)
+    rng = np.random.default_rng(seed)
+    rounds = np.empty((n_rounds, m))
+    cells = cell.reshape(n, 2)
+    cell_ws = cell_w.reshape(n, 2)
+    for r in range(n_rounds):
+        idx = rng.integers(0, n, n)
+        wins = np.bincount(cells[idx].ravel(), cell_ws[idx].ravel(), m * m).reshape(m, m)
+        rounds[r] = bradley_terry_wins(wins, start=theta, ref=ref, models=models)
+    tail = (1 - confidence) / 2 * 100
+    table = pd.DataFrame(index=pd.Index(models, name="model"))
+    for name, values, boot in [
+        ("elo", _elo(theta, anchor, ref, base), _elo(rounds, anchor, ref, base)),
+        ("win_rate_vs_anchor", expit(theta - theta[ref]), expit(rounds - rounds[:, [ref]])),
+    ]:
+        table[name] = values
+        table[f"{name}_low"] = np.percentile(boot, tail, axis=0) if n_rounds else np.nan
+        table[f"{name}_high"] = np.percentile(boot, 100 - tail, axis=0) if n_rounds else np.nan
+    played = pd.concat([battles["model_a"], battles["model_b"]]).value_counts()
+    table["battles"] = played.reindex(table.index, fill_value=0).astype(int)
+    if anchor is None:
+        table = table.drop(columns=["win_rate_vs_anchor", "win_rate_vs_anchor_low", "win_rate_vs_anchor_high"])
+    return Ratings(table.sort_values("elo", ascending=False), anchor, confidence, n_rounds)
+
+
+def _elo(theta: np.ndarray, anchor: str | None, ref: int, base: float) -> np.ndarray:
+    """Elo = base + 400/ln10 * theta, with the anchor at `base` (or the mean at `base` without one)."""
+    centre = theta[..., [ref]] if anchor is not None else theta.mean(axis=-1, keepdims=True)
+    return base + ELO_SCALE * (theta - centre)

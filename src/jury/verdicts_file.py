@@ -1,0 +1,88 @@
+"""Read a JSONL file of verdicts (one row per item x judge, optionally a human label) into an
+items x judges table, for `jury agreement`. This is the file boundary: every problem is a JuryError
+naming the line and the field, and nothing is silently dropped."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from jury.errors import JuryError
+
+ITEM_FIELDS = ("item_id", "item", "id")
+VERDICT_FIELDS = ("verdict", "preference")
+TIE = "tie"
+
+
+@dataclass(frozen=True)
+class VerdictTable:
+    verdicts: pd.DataFrame  # items x judges; None = no verdict (abstained or not asked)
+    human: pd.Series | None  # per item; None when the file has no human labels
+    rows: int
+    orders_disagreeing: int  # item x judge pairs whose two presentation orders disagreed: counted as a tie
+
+
+def _pick(row: dict, names: tuple[str, ...], where: str) -> object:
+    for name in names:
+        if name in row:
+            return row[name]
+    raise JuryError(f"missing field {names[0]!r}", where=where, fix=f"each row needs one of {list(names)}")
+
+
+def load_verdicts(path: Path) -> VerdictTable:
+    """Rows: {"item_id", "judge", "verdict" (or "preference"), optional "human", optional "order"}.
+    A judge may give one verdict per presentation order (jury's own judgments.jsonl); when they
+    differ the judge was swayed by position and its verdict is a tie, as MT-Bench counts it."""
+    if not path.exists():
+        raise JuryError("file not found", where=str(path))
+    records, human = [], {}
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise JuryError(f"not valid JSON ({exc.msg})", where=where) from None
+            if not isinstance(row, dict):
+                raise JuryError("each line must be a JSON object", where=where)
+            item = str(_pick(row, ITEM_FIELDS, where))
+            judge = str(_pick(row, ("judge",), where))
+            verdict = _pick(row, VERDICT_FIELDS, where)
+            records.append((item, judge, None if verdict is None else str(verdict), row.get("order"), where))
+            label = row.get("human")
+            if label is not None:
+                if human.get(item, label) != label:
+                    raise JuryError(f"item {item!r} has two different human labels", where=where)
+                human[item] = str(label)
+    if not records:
+        raise JuryError("no verdicts in the file", where=str(path))
+    cells: dict[tuple[str, str], list[tuple[str | None, object, str]]] = {}
+    for item, judge, verdict, order, where in records:
+        cells.setdefault((item, judge), []).append((verdict, order, where))
+    merged, disagreeing = {}, 0
+    for key, given in cells.items():
+        verdicts = {v for v, _, _ in given}
+        if len(verdicts) == 1:
+            merged[key] = given[0][0]
+        elif all(order is not None for _, order, _ in given) and len({o for _, o, _ in given}) == len(given):
+            parsed = {v for v in verdicts if v is not None}
+            merged[key] = parsed.pop() if len(parsed) == 1 else TIE
+            disagreeing += len(parsed) > 1
+        else:
+            raise JuryError(
+                f"judge {key[1]!r} gives item {key[0]!r} different verdicts",
+                where=given[-1][2],
+                fix="keep one row per item and judge, or add an 'order' field to each presentation order",
+            )
+    items = list(dict.fromkeys(item for item, *_ in records))
+    judges = list(dict.fromkeys(judge for _, judge, *_ in records))
+    table = pd.DataFrame(
+        [[merged.get((i, j)) for j in judges] for i in items], index=pd.Index(items, name="item"), columns=judges
+    ).astype(object)
+    labels = pd.Series([human.get(i) for i in items], index=table.index, dtype=object) if human else None
+    return VerdictTable(table, labels, len(records), disagreeing)

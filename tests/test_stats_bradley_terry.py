@@ -1,0 +1,107 @@
+"""Bradley-Terry against scikit-learn's logistic regression on the same battles (as Arena-Hard-Auto fits it)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jury.errors import JuryError
+from jury.stats.bradley_terry import bradley_terry_battles, bradley_terry_wins
+
+
+def _battles(seed: int, n: int = 4000, models: int = 6) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    strength = np.linspace(-1.5, 1.5, models)
+    a = rng.integers(0, models, n)
+    b = (a + rng.integers(1, models, n)) % models
+    p_a = 1 / (1 + np.exp(-(strength[a] - strength[b])))
+    u = rng.random(n)
+    winner = np.where(u < 0.15, "tie", np.where(rng.random(n) < p_a, "model_a", "model_b"))
+    names = np.array([f"m{i}" for i in range(models)])
+    return pd.DataFrame({"model_a": names[a], "model_b": names[b], "winner": winner, "weight": rng.uniform(0.5, 2, n)})
+
+
+def _sklearn_elo(battles: pd.DataFrame, anchor: str) -> pd.Series:
+    """Independent reference: Arena-Hard-Auto's recipe. Features +ln10 for model_a and -ln10 for model_b,
+    ties entered once as a win for each side, no intercept, (almost) no regularisation."""
+    from sklearn.linear_model import LogisticRegression
+
+    models = sorted(set(battles["model_a"]) | set(battles["model_b"]))
+    col = {m: i for i, m in enumerate(models)}
+    rows = len(battles)
+    x = np.zeros((2 * rows, len(models)))
+    idx = np.arange(rows)
+    for half in (0, 1):
+        x[idx + half * rows, battles["model_a"].map(col)] = math.log(10)
+        x[idx + half * rows, battles["model_b"].map(col)] = -math.log(10)
+    tie = (battles["winner"] == "tie").to_numpy()
+    y = np.concatenate([(battles["winner"] == "model_a").to_numpy() | tie, (battles["winner"] == "model_a").to_numpy()])
+    w = np.concatenate([battles["weight"], battles["weight"]])
+    # each non-tie battle appears twice with the same label: halve it so every battle weighs its own weight
+    lr = LogisticRegression(fit_intercept=False, C=1e10, tol=1e-12, max_iter=10_000)
+    lr.fit(x, y, sample_weight=w / 2)
+    elo = 400 * lr.coef_[0]
+    return pd.Series(elo - elo[col[anchor]] + 1000, index=models)
+
+
+def test_ratings_match_sklearn_logistic_regression():
+    battles = _battles(seed=5)
+    ours = bradley_terry_battles(battles, anchor="m2", n_rounds=50, seed=1)
+    reference = _sklearn_elo(battles, "m2")
+    assert ours.table["elo"].reindex(reference.index).to_numpy() == pytest.approx(reference.to_numpy(), abs=1e-3)
+    assert ours.table.loc["m2", "elo"] == pytest.approx(1000)
+    # win rate against the anchor is the Elo formula on the rating gap
+    gap = ours.table["elo"] - 1000
+    assert ours.table["win_rate_vs_anchor"].to_numpy() == pytest.approx((1 / (1 + 10 ** (-gap / 400))).to_numpy())
+    t = ours.table
+    assert ((t["elo_low"] <= t["elo"]) & (t["elo"] <= t["elo_high"])).all()
+    assert (t["battles"].sum()) == 2 * len(battles)
+
+
+def test_two_models_have_the_closed_form_rating():
+    # by hand: with wins w_ab and w_ba, theta_a - theta_b = ln(w_ab / w_ba)
+    theta = bradley_terry_wins(np.array([[0.0, 30.0], [10.0, 0.0]]))
+    assert theta[0] - theta[1] == pytest.approx(math.log(3), abs=1e-8)
+    battles = pd.DataFrame(
+        {"model_a": ["x", "y", "x"], "model_b": ["y", "x", "y"], "winner": ["tie", "model_a", "model_a"]}
+    )
+    ratings = bradley_terry_battles(battles, n_rounds=0)
+    # x: 1 win + 0.5 tie = 1.5; y: 1 win + 0.5 = 1.5 -> equal ratings, both at the base
+    assert ratings.table["elo"].to_numpy() == pytest.approx([1000.0, 1000.0])
+
+
+def test_a_model_that_never_loses_raises_a_clear_error():
+    battles = pd.DataFrame({"model_a": ["x", "x", "y"], "model_b": ["y", "z", "z"], "winner": ["model_a"] * 3})
+    with pytest.raises(JuryError, match="never lose"):
+        bradley_terry_battles(battles, n_rounds=0)
+    with pytest.raises(JuryError, match="anchor"):
+        bradley_terry_battles(_battles(seed=1, n=200), anchor="nobody", n_rounds=0)
+    with pytest.raises(JuryError, match="winner"):
+        bradley_terry_battles(pd.DataFrame({"model_a": ["x"], "model_b": ["y"], "winner": ["x"]}), n_rounds=0)
+
+
+def test_bootstrap_ci_width_matches_the_asymptotic_standard_errors_of_a_logit_fit():
+    import statsmodels.api as sm
+
+    battles = _battles(seed=3, n=3000, models=4)
+    battles = battles[battles["winner"] != "tie"].drop(columns="weight").reset_index(drop=True)
+    ours = bradley_terry_battles(battles, anchor="m0", n_rounds=1000, seed=2)
+    # independent reference: a plain logit of "model_a won" on +1/-1 model indicators, anchor column dropped
+    others = ["m1", "m2", "m3"]
+    x = np.column_stack([(battles["model_a"] == m).astype(float) - (battles["model_b"] == m) for m in others])
+    fit = sm.Logit((battles["winner"] == "model_a").astype(float), x).fit(disp=0)
+    se_elo = fit.bse * 400 / math.log(10)
+    width = (ours.table["elo_high"] - ours.table["elo_low"]).reindex(others).to_numpy()
+    assert width == pytest.approx(2 * 1.959964 * se_elo, rel=0.12)
+    assert ours.table["elo"].reindex(others).to_numpy() == pytest.approx(1000 + fit.params * 400 / math.log(10))
+
+
+def test_bad_weights_and_self_battles_are_refused():
+    battles = _battles(seed=2, n=100)
+    with pytest.raises(JuryError, match="weights"):
+        bradley_terry_battles(battles.assign(weight=-1.0), n_rounds=0)
+    with pytest.raises(JuryError, match="itself"):
+        bradley_terry_battles(battles.assign(model_b=battles["model_a"]), n_rounds=0)
