@@ -55,6 +55,11 @@ _HELP = {
     "reports_dir": "Where reports/<run-id>/ is written.",
     "store": "State folder holding the cache of every model call. Default: $JURY_HOME or ./.jury",
     "concurrency": "Parallel requests to remote providers (local models always run one at a time).",
+    "candidate_outputs": "Judge these imported outputs instead of generating (JSONL/CSV, AlpacaEval, MT-Bench, "
+    "Arena-Hard or lm-eval --log_samples file); --candidate is then ignored.",
+    "allow_partial": "Drop items an imported outputs file has no answer for (the report counts them) "
+    "instead of failing.",
+    "columns": "Column mapping for plain JSONL/CSV files, e.g. prompt=question,id=qid,output=answer.",
 }
 
 
@@ -70,6 +75,9 @@ def run(
     reports_dir: Annotated[Path, typer.Option(help=_HELP["reports_dir"])] = Path("reports"),
     store: Annotated[Path | None, typer.Option(help=_HELP["store"])] = None,
     concurrency: Annotated[int, typer.Option(min=1, help=_HELP["concurrency"])] = 8,
+    candidate_outputs: Annotated[Path | None, typer.Option(help=_HELP["candidate_outputs"])] = None,
+    allow_partial: Annotated[bool, typer.Option(help=_HELP["allow_partial"])] = False,
+    columns: Annotated[str | None, typer.Option(help=_HELP["columns"])] = None,
 ) -> None:
     """Generate the candidate's answers, judge them against the baseline with the panel, report.
 
@@ -79,6 +87,7 @@ def run(
     """
     from jury.report.files import write_report
     from jury.report.terminal import print_summary
+    from jury.tasks.plain import parse_columns
 
     config = pipeline.RunConfig(
         task=task,
@@ -91,6 +100,9 @@ def run(
         reports_dir=reports_dir,
         store=store,
         concurrency=concurrency,
+        candidate_outputs=candidate_outputs,
+        allow_partial=allow_partial,
+        columns=tuple(parse_columns(columns).items()),
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:

@@ -10,14 +10,14 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from jury.errors import JuryError
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
-from jury.outputs_file import load_outputs
+from jury.outputs_file import import_outputs
 from jury.panel.aggregate import judge_votes, panel_votes
 from jury.panel.spec import PanelSpec, load_panel
 from jury.panel.strategies import JudgeCall, judge_calls, judgments_for
@@ -55,6 +55,12 @@ class RunConfig:
     reports_dir: Path = Path("reports")
     store: Path | None = None
     concurrency: int = 8
+    # Imported candidate answers instead of generating them ("my fine-tune's outputs file").
+    candidate_outputs: Path | None = None
+    # Items lacking an imported output are dropped (and counted) instead of failing the run.
+    allow_partial: bool = False
+    # jury field -> column name, for plain JSONL/CSV tasks and outputs files.
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,12 +80,16 @@ class RunResult:
     usage: dict[str, Usage] = field(default_factory=dict)
     model_calls: int = 0
     cached_calls: int = 0
+    # Items left out because an imported outputs file had no answer for them (--allow-partial).
+    dropped_items: tuple[str, ...] = ()
 
 
 def _baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
     if config.baseline_outputs is not None:
-        name = config.baseline_name or config.baseline_outputs.stem
-        return name, load_outputs(config.baseline_outputs, task.items)
+        imported = import_outputs(
+            config.baseline_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
+        )
+        return config.baseline_name or config.baseline_outputs.stem, imported.texts
     missing = [i.item_id for i in task.items if i.baseline is None]
     if missing:
         raise JuryError(
@@ -162,11 +172,29 @@ def _usage_by_model(outputs: tuple[Output, ...], replies_usage: list[tuple[str, 
     return {m: Usage(int(t[0]), int(t[1]), t[2], t[3]) for m, t in totals.items()}
 
 
+def _imported_candidate(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
+    assert config.candidate_outputs is not None
+    imported = import_outputs(
+        config.candidate_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
+    )
+    return imported.model or config.candidate_outputs.stem, imported.texts
+
+
+def _keep_answered(task: Task, *answered: dict[str, str]) -> tuple[Task, tuple[str, ...]]:
+    """With --allow-partial, the items some imported file lacks are dropped here, and counted."""
+    kept = tuple(i for i in task.items if all(i.item_id in a for a in answered))
+    dropped = tuple(i.item_id for i in task.items if i not in kept)
+    if not kept:
+        raise JuryError("no task item has an output in every imported file", where=str(task.path))
+    return replace(task, items=kept), dropped
+
+
 def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     """Everything that can be checked before a model is loaded or a cent is spent."""
-    task = load_task(config.task, limit=config.limit)
+    task = load_task(config.task, limit=config.limit, columns=dict(config.columns))
     panel = load_panel(config.panel)
-    check_model(config.candidate)
+    if config.candidate_outputs is None:
+        check_model(config.candidate)
     for judge_spec in panel.judges:
         check_model(judge_spec.model)
     return task, panel
@@ -176,10 +204,18 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     progress = progress or _NoProgress()
     task, panel = check_run(config)
     baseline_name, baseline = _baseline(config, task)
+    imported: dict[str, str] | None = None
+    if config.candidate_outputs is not None:
+        name, imported = _imported_candidate(config, task)
+        config = replace(config, candidate=name)  # reports name the imported model
+    task, dropped = _keep_answered(task, baseline, *([imported] if imported is not None else []))
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     client = ModelClient(store, concurrency=config.concurrency)
     try:
-        outputs = generate(client, config.candidate, task, progress)
+        if imported is None:
+            outputs = generate(client, config.candidate, task, progress)
+        else:
+            outputs = tuple(Output(i.item_id, config.candidate, imported[i.item_id]) for i in task.items)
         candidate = {o.item_id: o.text for o in outputs}
         judgments = judge(client, panel, task.items, candidate, baseline, progress)
     finally:
@@ -204,4 +240,5 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         usage=_usage_by_model(outputs, [(j.model, j.usage) for j in judgments]),
         model_calls=client.calls_made,
         cached_calls=client.cache_hits,
+        dropped_items=dropped,
     )

@@ -1,25 +1,30 @@
-"""Load an lm-eval YAML task through lm-eval's own TaskManager and turn its docs into Items.
+"""Load a task: an lm-eval YAML through lm-eval's own TaskManager, or a native file (AlpacaEval,
+MT-Bench, Arena-Hard, plain JSONL/CSV, see formats.py), and turn it into Items.
 
 jury's keys live under `metadata.jury` so that the same file stays a valid lm-eval task:
     id_field:        document field holding a stable item id (default: the row number)
     baseline_field:  document field holding the baseline answer (optional)
     baseline_name:   name under which those baseline answers are reported
+    turns_field:     document field holding a list of user turns (multi-turn items, optional)
+    description:     one line shown by `jury tasks list`
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from jury.errors import JuryError
 from jury.paths import resolve_named_file
 from jury.records import Item
+from jury.tasks.formats import read_task_items
+from jury.tasks.plain import Columns
+from jury.tasks.strict_yaml import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +37,78 @@ class Task:
     baseline_name: str | None
     max_tokens: int
     description: str = ""
+    format: str = "lm_eval"
+
+
+# Top-level keys lm-eval 0.4 accepts in a task YAML (TaskConfig's fields, plus the loader's own).
+LM_EVAL_KEYS = frozenset(
+    {
+        "task",
+        "task_alias",
+        "tag",
+        "group",
+        "include",
+        "class",
+        "custom_dataset",
+        "dataset_path",
+        "dataset_name",
+        "dataset_kwargs",
+        "training_split",
+        "validation_split",
+        "test_split",
+        "fewshot_split",
+        "process_docs",
+        "doc_to_text",
+        "doc_to_target",
+        "doc_to_image",
+        "doc_to_audio",
+        "unsafe_code",
+        "doc_to_choice",
+        "process_results",
+        "use_prompt",
+        "description",
+        "target_delimiter",
+        "fewshot_delimiter",
+        "fewshot_config",
+        "num_fewshot",
+        "metric_list",
+        "output_type",
+        "generation_kwargs",
+        "repeats",
+        "filter_list",
+        "should_decontaminate",
+        "doc_to_decontamination_query",
+        "gen_prefix",
+        "metadata",
+    }
+)
+JURY_KEYS = frozenset({"id_field", "baseline_field", "baseline_name", "turns_field", "description"})
+NATIVE_MAX_TOKENS = 1024
 
 
 def resolve_task_path(name_or_path: str) -> Path:
     return resolve_named_file(name_or_path, "tasks", (".yaml", ".yml"))
 
 
+def _unknown_key_error(key: str, allowed: frozenset[str], where: str) -> JuryError:
+    near = difflib.get_close_matches(key, allowed, n=1)
+    fix = f"did you mean '{near[0]}'?" if near else f"allowed: {', '.join(sorted(allowed))}"
+    return JuryError(f"unknown key '{key}'", where=where, fix=fix)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise JuryError(f"not valid YAML ({getattr(exc, 'problem', exc)})", where=where) from None
+    spec = load_yaml(path)
     if not isinstance(spec, dict) or "task" not in spec:
         raise JuryError("expected a mapping with a 'task' key (an lm-eval task)", where=str(path))
+    for key in spec:
+        if key not in LM_EVAL_KEYS:
+            raise _unknown_key_error(str(key), LM_EVAL_KEYS, str(path))
+    metadata = spec.get("metadata") or {}
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("jury") or {}, dict):
+        raise JuryError("'metadata' and 'metadata.jury' must be mappings", where=str(path))
+    for key in metadata.get("jury") or {}:
+        if key not in JURY_KEYS:
+            raise _unknown_key_error(str(key), JURY_KEYS, f"{path}: metadata.jury")
     return spec
 
 
@@ -98,6 +160,16 @@ def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: 
             f"row {index + 1} has an empty '{baseline_field}' field (metadata.jury.baseline_field)",
             where=str(path),
         )
+    turns: tuple[str, ...] = ()
+    turns_field = jury_cfg.get("turns_field")
+    if turns_field:
+        raw = doc.get(turns_field)
+        if not isinstance(raw, list) or not raw or not all(isinstance(t, str) and t.strip() for t in raw):
+            raise JuryError(
+                f"row {index + 1}: '{turns_field}' must be a list of non-empty strings (metadata.jury.turns_field)",
+                where=str(path),
+            )
+        turns = tuple(raw) if len(raw) > 1 else ()
     target = task.doc_to_target(doc)
     reference = str(target) if target not in (None, "") else None
     return Item(
@@ -106,26 +178,56 @@ def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: 
         prompt=str(task.doc_to_text(doc)),
         reference=reference,
         baseline=str(doc[baseline_field]) if baseline_field else None,
+        # lm-eval's doc_id: lets `--log_samples` files match items by row
+        metadata={"doc_id": index},
+        turns=turns,
     )
 
 
-def load_task(name_or_path: str, limit: int | None = None) -> Task:
-    path = resolve_task_path(name_or_path).resolve()
+def _check_unique(items: tuple[Item, ...], path: Path) -> None:
+    first: dict[str, int] = {}
+    for row, item in enumerate(items, start=1):
+        if item.item_id in first:
+            raise JuryError(
+                f"duplicate item id '{item.item_id}' (rows {first[item.item_id]} and {row})",
+                where=str(path),
+                fix="ids must be unique",
+            )
+        first[item.item_id] = row
+
+
+def _load_native(path: Path, columns: Columns | None, fmt: str | None) -> Task:
+    """A data file used directly as a task; MT-Bench and Arena-Hard folders name it question.jsonl."""
+    if path.is_dir():
+        path = path / "question.jsonl"
+    name = path.parent.name if path.stem == "question" else path.stem
+    fmt_found, items = read_task_items(path, name, fmt, columns)
+    baseline_name = "baseline" if any(i.baseline for i in items) else None
+    return Task(name, path, items, baseline_name, NATIVE_MAX_TOKENS, format=fmt_found)
+
+
+def load_task(
+    name_or_path: str, limit: int | None = None, *, columns: Columns | None = None, fmt: str | None = None
+) -> Task:
+    direct = Path(name_or_path)
+    if direct.is_dir() or (direct.is_file() and direct.suffix.lower() not in (".yaml", ".yml")):
+        task = _load_native(direct.resolve(), columns, fmt)
+    else:
+        task = _load_yaml_task(resolve_task_path(name_or_path).resolve())
+    _check_unique(task.items, task.path)
+    items = task.items[:limit] if limit is not None else task.items
+    if not items:
+        raise JuryError("the task has no items", where=str(task.path))
+    return replace(task, items=items)
+
+
+def _load_yaml_task(path: Path) -> Task:
     spec = _read_yaml(path)
     name = str(spec["task"])
     jury_cfg = (spec.get("metadata") or {}).get("jury") or {}
     task = _load_lm_eval_task(path, name, _data_dir_for(path, spec))
     docs = _docs(task, path)
     items = tuple(_to_item(task, name, doc, i, jury_cfg, path) for i, doc in enumerate(docs))
-    seen: set[str] = set()
-    for item in items:
-        if item.item_id in seen:
-            raise JuryError(f"duplicate item id '{item.item_id}'", where=str(path), fix="ids must be unique")
-        seen.add(item.item_id)
-    if limit is not None:
-        items = items[:limit]
-    if not items:
-        raise JuryError("the task has no items", where=str(path))
     gen = spec.get("generation_kwargs") or {}
     return Task(
         name=name,

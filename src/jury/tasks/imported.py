@@ -1,0 +1,94 @@
+"""Outputs imported from a file, matched to task items by id or by instruction text.
+
+Every format module turns its rows into `OutputRow`s; `match_outputs` is the one place that
+decides which item a row belongs to, so every format refuses the same mistakes the same way:
+duplicates, rows that match nothing while items go unanswered, and missing items unless the
+user asked for a partial run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jury.errors import JuryError
+from jury.records import Item
+
+
+@dataclass(frozen=True)
+class OutputRow:
+    where: str
+    turns: tuple[str, ...]  # one answer per user turn; single-turn files have exactly one
+    item_id: str | None = None
+    instruction: str | None = None
+    model: str | None = None
+    # lm-eval's row number in the task's documents; items loaded from lm-eval YAML carry it
+    # as metadata["doc_id"], which identifies a row even when the prompt text was templated.
+    doc_id: int | None = None
+
+    @property
+    def text(self) -> str:
+        return self.turns[0]
+
+
+@dataclass(frozen=True)
+class ImportedOutputs:
+    path: Path
+    model: str | None  # the generator named inside the file, if it names one
+    texts: dict[str, str]  # item_id -> answer to the first turn
+    turns: dict[str, tuple[str, ...]]  # item_id -> answer to every turn
+    missing: tuple[str, ...] = ()  # items without an output (only when partial was allowed)
+
+
+def _listing(values: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(v[:60] for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def match_outputs(
+    rows: Sequence[OutputRow], items: tuple[Item, ...], path: Path, allow_partial: bool = False
+) -> ImportedOutputs:
+    """Rows for items outside the task (or outside --limit) are ignored, but only while every
+    item finds its output; once items go missing the unmatched rows are listed as the likely cause."""
+    by_id = {i.item_id: i for i in items}
+    by_prompt = {i.prompt.strip(): i for i in items}
+    by_doc = {i.metadata["doc_id"]: i for i in items if isinstance(i.metadata.get("doc_id"), int)}
+    found: dict[str, OutputRow] = {}
+    unmatched: list[str] = []
+    for row in rows:
+        item = by_id.get(row.item_id) if row.item_id is not None else None
+        if item is None and row.doc_id is not None:
+            item = by_doc.get(row.doc_id)
+        if item is None and row.instruction is not None:
+            item = by_prompt.get(row.instruction.strip())
+        if item is None:
+            unmatched.append(row.item_id or (f"doc_id {row.doc_id}" if row.doc_id is not None else None) or row.where)
+            continue
+        if item.item_id in found:
+            raise JuryError(
+                f"duplicate output for item '{item.item_id}' (first at {found[item.item_id].where})",
+                where=row.where,
+                fix="keep one row per item",
+            )
+        if not any(t.strip() for t in row.turns):
+            raise JuryError(f"the output for item '{item.item_id}' is empty", where=row.where)
+        found[item.item_id] = row
+    missing = tuple(i.item_id for i in items if i.item_id not in found)
+    if missing and not allow_partial:
+        detail = f"; rows matching no item: {_listing(unmatched)}" if unmatched else ""
+        raise JuryError(
+            f"no output for {len(missing)} task item(s): {_listing(missing)} (of {len(items)}){detail}",
+            where=str(path),
+            fix="match rows by 'id' or exact 'instruction' text, or pass --allow-partial to drop those items",
+        )
+    if not found:
+        raise JuryError(f"none of the {len(rows)} rows matches a task item", where=str(path))
+    models = sorted({r.model for r in found.values() if r.model})
+    return ImportedOutputs(
+        path=path,
+        model=models[0] if len(models) == 1 else None,
+        texts={k: r.text for k, r in found.items()},
+        turns={k: r.turns for k, r in found.items()},
+        missing=missing,
+    )
