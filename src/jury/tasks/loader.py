@@ -153,7 +153,7 @@ def _docs(task: Any, path: Path) -> list[dict[str, Any]]:
 def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: Path) -> Item:
     id_field = jury_cfg.get("id_field")
     baseline_field = jury_cfg.get("baseline_field")
-    if id_field and id_field not in doc:
+    if id_field and doc.get(id_field) in (None, ""):
         raise JuryError(f"row {index + 1} has no '{id_field}' field (metadata.jury.id_field)", where=str(path))
     if baseline_field and not str(doc.get(baseline_field) or "").strip():
         raise JuryError(
