@@ -26,6 +26,7 @@ from jury.records import Item, JudgeVote, Judgment, Output, Usage, Vote
 from jury.stats.summary import RunStats, summarize
 from jury.store import CallStore
 from jury.tasks.loader import Task, load_task
+from jury.tasks.turns import answer_text, conversation, judge_view, user_turns
 
 DEFAULT_CANDIDATE = "local/smollm2-135m-instruct"
 DEFAULT_TASK = "jury_demo"
@@ -100,22 +101,41 @@ def _baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
     return task.baseline_name or "baseline", {i.item_id: i.baseline or "" for i in task.items}
 
 
+def _total(usages: list[Usage]) -> Usage:
+    return Usage(
+        prompt_tokens=sum(u.prompt_tokens for u in usages),
+        completion_tokens=sum(u.completion_tokens for u in usages),
+        cost_usd=sum(u.cost_usd for u in usages),
+        latency_s=sum(u.latency_s for u in usages),
+        cached=all(u.cached for u in usages),
+    )
+
+
 def generate(client: ModelClient, model: str, task: Task, progress: ProgressSink) -> tuple[Output, ...]:
-    requests = [
-        ModelRequest(model=model, messages=(("user", item.prompt),), max_tokens=task.max_tokens) for item in task.items
-    ]
-    advance = progress.start(f"generating with {model}", len(requests))
-    replies = client.call_many(requests, on_done=lambda _i, _r: advance())
-    failed = [(item, r) for item, r in zip(task.items, replies, strict=True) if r.error]
-    if failed:
-        item, reply = failed[0]
-        raise JuryError(
-            f"{len(failed)} generation(s) failed, first on item '{item.item_id}': {reply.error}",
-            fix="the successful ones are stored; run the same command again to retry the rest",
-        )
+    """One round per turn: turn k's request carries the model's own answers to turns 1..k-1."""
+    answers: dict[str, tuple[str, ...]] = {i.item_id: () for i in task.items}
+    usages: dict[str, list[Usage]] = defaultdict(list)
+    advance = progress.start(f"generating with {model}", sum(len(user_turns(i)) for i in task.items))
+    for turn in range(max(len(user_turns(i)) for i in task.items)):
+        batch = [i for i in task.items if turn < len(user_turns(i))]
+        requests = [
+            ModelRequest(model=model, messages=conversation(i, answers[i.item_id]), max_tokens=task.max_tokens)
+            for i in batch
+        ]
+        replies = client.call_many(requests, on_done=lambda _i, _r: advance())
+        failed = [(item, r) for item, r in zip(batch, replies, strict=True) if r.error]
+        if failed:
+            item, reply = failed[0]
+            raise JuryError(
+                f"{len(failed)} generation(s) failed, first on item '{item.item_id}': {reply.error}",
+                fix="the successful ones are stored; run the same command again to retry the rest",
+            )
+        for item, reply in zip(batch, replies, strict=True):
+            answers[item.item_id] += (reply.text.strip(),)
+            usages[item.item_id].append(reply.usage)
     return tuple(
-        Output(item.item_id, model, reply.text.strip(), reply.usage)
-        for item, reply in zip(task.items, replies, strict=True)
+        Output(item.item_id, model, answer_text(item, answers[item.item_id]), _total(usages[item.item_id]))
+        for item in task.items
     )
 
 
@@ -127,6 +147,7 @@ def judge(
     baseline: dict[str, str],
     progress: ProgressSink,
 ) -> tuple[Judgment, ...]:
+    items = tuple(judge_view(i) for i in items)  # multi-turn: the judge reads the whole conversation
     calls: list[JudgeCall] = [
         call
         for judge_spec in panel.judges

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jury.errors import JuryError
 from jury.records import Item
+from jury.tasks.turns import answer_text
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class OutputRow:
 class ImportedOutputs:
     path: Path
     model: str | None  # the generator named inside the file, if it names one
-    texts: dict[str, str]  # item_id -> answer to the first turn
+    texts: dict[str, str]  # item_id -> the answer (every turn's, labelled, for multi-turn items)
     turns: dict[str, tuple[str, ...]]  # item_id -> answer to every turn
     missing: tuple[str, ...] = ()  # items without an output (only when partial was allowed)
 
@@ -84,11 +85,12 @@ def match_outputs(
         )
     if not found:
         raise JuryError(f"none of the {len(rows)} rows matches a task item", where=str(path))
+    texts = {k: answer_text(by_id[k], r.turns, r.where) for k, r in found.items()}
     models = sorted({r.model for r in found.values() if r.model})
     return ImportedOutputs(
         path=path,
         model=models[0] if len(models) == 1 else None,
-        texts={k: r.text for k, r in found.items()},
+        texts=texts,
         turns={k: r.turns for k, r in found.items()},
         missing=missing,
     )

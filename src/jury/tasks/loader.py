@@ -25,6 +25,7 @@ from jury.records import Item
 from jury.tasks.formats import read_task_items
 from jury.tasks.plain import Columns
 from jury.tasks.strict_yaml import load_yaml
+from jury.tasks.turns import answer_text
 
 log = logging.getLogger(__name__)
 
@@ -172,16 +173,21 @@ def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: 
         turns = tuple(raw) if len(raw) > 1 else ()
     target = task.doc_to_target(doc)
     reference = str(target) if target not in (None, "") else None
-    return Item(
+    item = Item(
         task=name,
         item_id=str(doc[id_field]) if id_field else str(index),
-        prompt=str(task.doc_to_text(doc)),
+        prompt=turns[0] if turns else str(task.doc_to_text(doc)),
         reference=reference,
-        baseline=str(doc[baseline_field]) if baseline_field else None,
         # lm-eval's doc_id: lets `--log_samples` files match items by row
         metadata={"doc_id": index},
         turns=turns,
     )
+    if not baseline_field:
+        return item
+    # a multi-turn baseline is a list with one answer per turn
+    raw_baseline = doc[baseline_field]
+    answers = tuple(map(str, raw_baseline)) if isinstance(raw_baseline, list) else (str(raw_baseline),)
+    return replace(item, baseline=answer_text(item, answers, f"{path}: row {index + 1}, '{baseline_field}'"))
 
 
 def _check_unique(items: tuple[Item, ...], path: Path) -> None:
