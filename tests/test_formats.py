@@ -52,7 +52,11 @@ def test_mt_bench_round_trip_keeps_turns_and_references(tmp_path):
     answers = {"1": ("Go to Rome.", "Take the train."), "2": ("12",)}
     mt_bench.write_answers(tmp_path / "gpt.jsonl", "gpt", answers)
     got = load_outputs_file(tmp_path / "gpt.jsonl", items)
-    assert got.turns == answers and got.texts == {"1": "Go to Rome.", "2": "12"} and got.model == "gpt"
+    assert (
+        got.turns == answers
+        and got.texts == {"1": "[Assistant, turn 1]\nGo to Rome.\n\n[Assistant, turn 2]\nTake the train.", "2": "12"}
+        and got.model == "gpt"
+    )
 
 
 def test_arena_hard_round_trip(tmp_path):
