@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jury import pipeline
+from jury.cli_tasks import tasks_app, validate
 from jury.errors import JuryError
 
 app = typer.Typer(
@@ -21,6 +22,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals can hold API keys
     add_completion=False,
 )
+app.add_typer(tasks_app, name="tasks")
+app.command("validate")(validate)
 stdout = Console()
 stderr = Console(stderr=True)
 
