@@ -175,3 +175,31 @@ def test_subprocess_cli_error_is_one_line(cli_setup, workdir, case):
     assert result.stderr.strip().startswith("error: ") and "base.jsonl:2:" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stdout + result.stderr
     assert _store_digest(workdir) == digest
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b'{"id": "q1", "instruction": "a", "reference": "b", "baseline": "c"}\n{"id": "q2", "instr',
+            r"mini\.jsonl:2: invalid JSON",
+        ),
+        (b'{"id": "q1", "instruction": "a\xff"}\n', r"mini\.jsonl:1: not UTF-8"),
+        (b'{"id": "q1", "id": "q2", "instruction": "a"}\n', r"mini\.jsonl:1: field 'id' appears twice"),
+    ],
+)
+def test_bad_task_data_names_the_data_file_and_line(tmp_path, data, message):
+    path = write_task(tmp_path, ROWS)
+    (tmp_path / "mini.jsonl").write_bytes(data)
+    with pytest.raises(JuryError, match=message):
+        load_task(str(path))
+
+
+def test_empty_turn_in_a_multi_turn_output_is_an_error(tmp_path):
+    from jury.records import Item
+
+    items = (Item("t", "1", "Q1", turns=("Q1", "Q2")),)
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"question_id": 1, "model_id": "m", "choices": [{"turns": ["ok", " "]}]}) + "\n")
+    with pytest.raises(JuryError, match=r"a\.jsonl:1: turn 2 of the output for item '1' is empty"):
+        load_outputs_file(path, items)

@@ -79,6 +79,6 @@ def test_columns_map_a_csv_of_outputs(setup, workdir):
         _run(*args)
     with pytest.raises(Exception, match=r"column 'qid' \(mapped to 'id' by --columns\) not found"):
         _run(*args, "--columns", "id=qid,output=answer")
-    result = _run(*args, "--columns", "output=answer")
+    result = _run(*args, "--columns", "output=answer", "--candidate-name", "ft-v2")
     assert result.exit_code == 0, result.output
-    assert _results(workdir)["candidate"] == "mine"
+    assert _results(workdir)["candidate"] == "ft-v2"  # the file names no model; the flag does

@@ -60,6 +60,7 @@ _HELP = {
     "concurrency": "Parallel requests to remote providers (local models always run one at a time).",
     "candidate_outputs": "Judge these imported outputs instead of generating (JSONL/CSV, AlpacaEval, MT-Bench, "
     "Arena-Hard or lm-eval --log_samples file); --candidate is then ignored.",
+    "candidate_name": "Name to report for --candidate-outputs (default: the model named in the file, else its name).",
     "allow_partial": "Drop items an imported outputs file has no answer for (the report counts them) "
     "instead of failing.",
     "columns": "Column mapping for plain JSONL/CSV files, e.g. prompt=question,id=qid,output=answer.",
@@ -79,6 +80,7 @@ def run(
     store: Annotated[Path | None, typer.Option(help=_HELP["store"])] = None,
     concurrency: Annotated[int, typer.Option(min=1, help=_HELP["concurrency"])] = 8,
     candidate_outputs: Annotated[Path | None, typer.Option(help=_HELP["candidate_outputs"])] = None,
+    candidate_name: Annotated[str | None, typer.Option(help=_HELP["candidate_name"])] = None,
     allow_partial: Annotated[bool, typer.Option(help=_HELP["allow_partial"])] = False,
     columns: Annotated[str | None, typer.Option(help=_HELP["columns"])] = None,
 ) -> None:
@@ -104,6 +106,7 @@ def run(
         store=store,
         concurrency=concurrency,
         candidate_outputs=candidate_outputs,
+        candidate_name=candidate_name,
         allow_partial=allow_partial,
         columns=tuple(parse_columns(columns).items()),
     )

@@ -58,6 +58,8 @@ class RunConfig:
     concurrency: int = 8
     # Imported candidate answers instead of generating them ("my fine-tune's outputs file").
     candidate_outputs: Path | None = None
+    # Name to report for imported candidate outputs (default: the model the file names, or its stem).
+    candidate_name: str | None = None
     # Items lacking an imported output are dropped (and counted) instead of failing the run.
     allow_partial: bool = False
     # jury field -> column name, for plain JSONL/CSV tasks and outputs files.
@@ -198,7 +200,7 @@ def _imported_candidate(config: RunConfig, task: Task) -> tuple[str, dict[str, s
     imported = import_outputs(
         config.candidate_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
     )
-    return imported.model or config.candidate_outputs.stem, imported.texts
+    return config.candidate_name or imported.model or config.candidate_outputs.stem, imported.texts
 
 
 def _keep_answered(task: Task, *answered: dict[str, str]) -> tuple[Task, tuple[str, ...]]:

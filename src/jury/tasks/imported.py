@@ -72,8 +72,10 @@ def match_outputs(
                 where=row.where,
                 fix="keep one row per item",
             )
-        if not any(t.strip() for t in row.turns):
-            raise JuryError(f"the output for item '{item.item_id}' is empty", where=row.where)
+        empty = [n for n, t in enumerate(row.turns, start=1) if not t.strip()]
+        if empty:
+            which = f"turn {empty[0]} of the output" if len(row.turns) > 1 else "the output"
+            raise JuryError(f"{which} for item '{item.item_id}' is empty", where=row.where)
         found[item.item_id] = row
     missing = tuple(i.item_id for i in items if i.item_id not in found)
     if missing and not allow_partial:

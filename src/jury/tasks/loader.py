@@ -24,6 +24,7 @@ from jury.paths import resolve_named_file
 from jury.records import Item
 from jury.tasks.formats import read_task_items
 from jury.tasks.plain import Columns
+from jury.tasks.rows import read_json_rows
 from jury.tasks.strict_yaml import load_yaml
 from jury.tasks.turns import answer_text
 
@@ -113,15 +114,33 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return spec
 
 
+def _data_files(spec: dict[str, Any]) -> list[Path]:
+    kwargs = spec.get("dataset_kwargs") or {}
+    files = kwargs.get("data_files") if isinstance(kwargs, dict) else None
+    values = list(files.values()) if isinstance(files, dict) else [files]
+    flat = [f for v in values for f in (v if isinstance(v, list) else [v])]
+    return [Path(f) for f in flat if isinstance(f, str)]
+
+
 def _data_dir_for(path: Path, spec: dict[str, Any]) -> Path:
     """lm-eval resolves relative data files against the working directory; jury prefers the
     YAML's own folder, falling back to the working directory when the files are not there."""
-    files = (spec.get("dataset_kwargs") or {}).get("data_files") or {}
-    relative = [Path(f) for f in (files.values() if isinstance(files, dict) else [files])]
-    relative = [f for f in relative if isinstance(f, Path) and not f.is_absolute()]
+    relative = [f for f in _data_files(spec) if not f.is_absolute()]
     if relative and all((path.parent / f).exists() for f in relative):
         return path.parent
     return Path.cwd()
+
+
+def _check_local_json_data(spec: dict[str, Any], data_dir: Path) -> None:
+    """Read local JSON data with jury's reader first: a bad row then fails with its file and line
+    instead of a multi-line error from deep inside `datasets`."""
+    kwargs = spec.get("dataset_kwargs") or {}
+    if spec.get("dataset_path") != "json" or not isinstance(kwargs, dict) or "field" in kwargs:
+        return  # `field:` selects a list inside one JSON object: leave that to datasets
+    for file in _data_files(spec):
+        full = file if file.is_absolute() else data_dir / file
+        if full.suffix.lower() in (".json", ".jsonl") and full.is_file():
+            read_json_rows(full)
 
 
 def _load_lm_eval_task(path: Path, name: str, data_dir: Path) -> Any:
@@ -137,7 +156,8 @@ def _load_lm_eval_task(path: Path, name: str, data_dir: Path) -> Any:
         try:
             loaded = manager.load([name])
         except Exception as exc:  # lm-eval raises bare exceptions for every kind of bad task
-            raise JuryError(f"lm-eval could not load task '{name}': {exc}", where=str(path)) from None
+            detail = " ".join(str(exc).split())[:300]  # one line, whatever lm-eval raised
+            raise JuryError(f"lm-eval could not load task '{name}': {detail}", where=str(path)) from None
     task = loaded["tasks"].get(name)
     if task is None:
         raise JuryError(f"lm-eval found no task named '{name}'", where=str(path))
@@ -231,7 +251,9 @@ def _load_yaml_task(path: Path) -> Task:
     spec = _read_yaml(path)
     name = str(spec["task"])
     jury_cfg = (spec.get("metadata") or {}).get("jury") or {}
-    task = _load_lm_eval_task(path, name, _data_dir_for(path, spec))
+    data_dir = _data_dir_for(path, spec)
+    _check_local_json_data(spec, data_dir)
+    task = _load_lm_eval_task(path, name, data_dir)
     docs = _docs(task, path)
     items = tuple(_to_item(task, name, doc, i, jury_cfg, path) for i, doc in enumerate(docs))
     gen = spec.get("generation_kwargs") or {}

@@ -21,6 +21,24 @@ from jury.errors import JuryError
 MAX_LINE_BYTES = 4 * 1024 * 1024
 
 
+class _DuplicateField(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object hook: like YAML, JSON keeps the last of two equal keys without a word."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateField(key)
+        data[key] = value
+    return data
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_object)
+
+
 @dataclass(frozen=True)
 class Row:
     where: str
@@ -58,9 +76,11 @@ def read_json_rows(path: Path) -> list[Row]:
     text = read_text(path)
     if text.lstrip().startswith("["):
         try:
-            data = json.loads(text)
+            data = _loads(text)
         except json.JSONDecodeError as exc:
             raise JuryError(f"invalid JSON: {exc.msg}", where=f"{path}:{exc.lineno}") from None
+        except _DuplicateField as exc:
+            raise JuryError(f"field '{exc}' appears twice in one object", where=str(path)) from None
         if not isinstance(data, list):
             raise JuryError("expected a JSON list of objects", where=str(path))
         if not data:
@@ -78,7 +98,11 @@ def read_json_rows(path: Path) -> list[Row]:
                 fix="JSONL needs one record per line; is this really a JSONL file?",
             )
         try:
-            rows.append(_as_row(json.loads(line), where))
+            rows.append(_as_row(_loads(line), where))
+        except _DuplicateField as exc:
+            raise JuryError(
+                f"field '{exc}' appears twice", where=where, fix="JSON keeps only the last; delete one"
+            ) from None
         except json.JSONDecodeError as exc:
             hint = "the file looks truncated" if number == text.rstrip().count("\n") + 1 else None
             raise JuryError(f"invalid JSON: {exc.msg} (column {exc.colno})", where=where, fix=hint) from None
@@ -87,7 +111,8 @@ def read_json_rows(path: Path) -> list[Row]:
 
 def read_csv_rows(path: Path) -> list[Row]:
     text = read_text(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = reader.fieldnames or []
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
