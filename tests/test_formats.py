@@ -169,3 +169,24 @@ def test_real_alpaca_eval_outputs_match_each_other():
     assert len(task.items) == 805 and all(i.baseline for i in task.items)
     got = load_outputs_file(folder / "alpaca-7b.json", task.items)
     assert len(got.texts) == 805 and got.model == "alpaca-7b"
+
+
+def test_a_samples_file_written_by_lm_eval_itself(tmp_path, monkeypatch):
+    """lm-eval's own dummy model (it answers 'lol') and its own EvaluationTracker write the file."""
+    from lm_eval import simple_evaluate
+    from lm_eval.loggers import EvaluationTracker
+    from lm_eval.tasks import TaskManager
+
+    task_path = write_task(tmp_path / "t", ROWS)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.chdir(task_path.parent)  # lm-eval resolves data files against the working directory
+    tracker = EvaluationTracker(output_path=str(tmp_path / "out"))
+    manager = TaskManager(include_path=str(task_path.parent), include_defaults=False)
+    results = simple_evaluate(
+        model="dummy", tasks=["mini"], task_manager=manager, log_samples=True, evaluation_tracker=tracker, limit=3
+    )
+    tracker.save_results_aggregated(results=results, samples=results["samples"])  # sets the file's date
+    tracker.save_results_samples(task_name="mini", samples=results["samples"]["mini"])
+    (samples,) = (tmp_path / "out").rglob("samples_mini_*.jsonl")
+    got = load_outputs_file(samples, load_task(str(task_path)).items, allow_partial=True)
+    assert got.texts == {"q1": "lol", "q2": "lol", "q3": "lol"} and got.missing == ("q4",)
