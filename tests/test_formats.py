@@ -190,3 +190,13 @@ def test_a_samples_file_written_by_lm_eval_itself(tmp_path, monkeypatch):
     (samples,) = (tmp_path / "out").rglob("samples_mini_*.jsonl")
     got = load_outputs_file(samples, load_task(str(task_path)).items, allow_partial=True)
     assert got.texts == {"q1": "lol", "q2": "lol", "q3": "lol"} and got.missing == ("q4",)
+
+
+def test_one_column_mapping_serves_the_task_and_the_outputs(tmp_path):
+    plain.write_rows(tmp_path / "task.csv", [{"qid": "a", "question": "Q?"}, {"qid": "b", "question": "R?"}])
+    plain.write_rows(tmp_path / "out.csv", [{"qid": "a", "answer": "1"}, {"qid": "b", "answer": "2"}])
+    columns = plain.parse_columns("id=qid,prompt=question,output=answer")
+    task = load_task(str(tmp_path / "task.csv"), columns=columns)  # has no 'answer' column: not needed
+    assert load_outputs_file(tmp_path / "out.csv", task.items, columns=columns).texts == {"a": "1", "b": "2"}
+    with pytest.raises(JuryError, match=r"task\.csv:2: column 'qdi' \(mapped to 'id' by --columns\) not found"):
+        load_task(str(tmp_path / "task.csv"), columns={"id": "qdi", "prompt": "question"})

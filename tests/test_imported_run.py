@@ -77,8 +77,8 @@ def test_columns_map_a_csv_of_outputs(setup, workdir):
     args = ("--task", str(task), "--panel", str(panel), "--candidate-outputs", "mine.csv")
     with pytest.raises(Exception, match=r"mine\.csv:2: no 'output' column .*--columns output=COLUMN"):
         _run(*args)
-    with pytest.raises(Exception, match=r"column 'qid' \(mapped to 'id' by --columns\) not found"):
-        _run(*args, "--columns", "id=qid,output=answer")
+    with pytest.raises(Exception, match=r"column 'answr' \(mapped to 'output' by --columns\) not found"):
+        _run(*args, "--columns", "output=answr")
     result = _run(*args, "--columns", "output=answer", "--candidate-name", "ft-v2")
     assert result.exit_code == 0, result.output
     assert _results(workdir)["candidate"] == "ft-v2"  # the file names no model; the flag does

@@ -1,7 +1,9 @@
 """Plain JSONL / JSON / CSV with a column mapping (`--columns prompt=question,id=qid`).
 
 Keys of the mapping are jury's field names, values the file's column names, so a file never has
-to be rewritten to be read. Unmapped fields fall back to jury's own names.
+to be rewritten to be read. Unmapped fields fall back to jury's own names. One mapping serves
+every plain file of a run (task and outputs), so a mapped column that a file lacks is an error
+only where that file needs the field (the task's prompt and mapped id, the outputs' text).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def parse_columns(spec: str | None) -> Columns:
 
 
 def _column(row: Row, field: str, columns: Columns, required: bool) -> str | None:
-    if field in columns:
+    if field in columns and (required or columns[field] in row.data):
         name = columns[field]
         if name not in row.data:
             raise JuryError(
