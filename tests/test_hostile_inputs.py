@@ -46,6 +46,8 @@ BAD_OUTPUTS: dict[str, tuple[bytes, str]] = {
         r"out\.jsonl:2: not UTF-8",
     ),
     "empty file": (b"\n  \n", r"out\.jsonl: the file is empty"),
+    "pretty-printed object": (b'{\n  "id": "q1",\n  "output": "a"\n}\n', r"out\.jsonl:1: .*pretty-printed JSON"),
+    "duplicate field": (b'{"id": "q1", "output": "a", "output": "b"}\n', r"out\.jsonl:1: field 'output' appears twice"),
     "empty JSON list": (b"[]", r"out\.jsonl: the JSON list is empty"),
 }
 

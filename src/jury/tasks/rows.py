@@ -105,6 +105,8 @@ def read_json_rows(path: Path) -> list[Row]:
             ) from None
         except json.JSONDecodeError as exc:
             hint = "the file looks truncated" if number == text.rstrip().count("\n") + 1 else None
+            if number == 1 and line.strip() == "{":
+                hint = "this looks like pretty-printed JSON: write one object per line, or a JSON list"
             raise JuryError(f"invalid JSON: {exc.msg} (column {exc.colno})", where=where, fix=hint) from None
     return rows
 
