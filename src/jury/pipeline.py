@@ -195,18 +195,16 @@ def _usage_by_model(outputs: tuple[Output, ...], replies_usage: list[tuple[str, 
     return {m: Usage(int(t[0]), int(t[1]), t[2], t[3]) for m, t in totals.items()}
 
 
-def _imported_candidate(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
-    assert config.candidate_outputs is not None
-    imported = import_outputs(
-        config.candidate_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
-    )
-    return config.candidate_name or imported.model or config.candidate_outputs.stem, imported.texts
+def _imported_candidate(path: Path, config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
+    imported = import_outputs(path, task.items, columns=dict(config.columns), allow_partial=config.allow_partial)
+    return config.candidate_name or imported.model or path.stem, imported.texts
 
 
 def _keep_answered(task: Task, *answered: dict[str, str]) -> tuple[Task, tuple[str, ...]]:
     """With --allow-partial, the items some imported file lacks are dropped here, and counted."""
     kept = tuple(i for i in task.items if all(i.item_id in a for a in answered))
-    dropped = tuple(i.item_id for i in task.items if i not in kept)
+    kept_ids = {i.item_id for i in kept}
+    dropped = tuple(i.item_id for i in task.items if i.item_id not in kept_ids)
     if not kept:
         raise JuryError("no task item has an output in every imported file", where=str(task.path))
     return replace(task, items=kept), dropped
@@ -229,7 +227,7 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     baseline_name, baseline = _baseline(config, task)
     imported: dict[str, str] | None = None
     if config.candidate_outputs is not None:
-        name, imported = _imported_candidate(config, task)
+        name, imported = _imported_candidate(config.candidate_outputs, config, task)
         config = replace(config, candidate=name)  # reports name the imported model
     task, dropped = _keep_answered(task, baseline, *([imported] if imported is not None else []))
     store = CallStore(jury_home(config.store) / "cache.sqlite")
