@@ -12,6 +12,7 @@ jury's keys live under `metadata.jury` so that the same file stays a valid lm-ev
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import logging
 import os
@@ -42,54 +43,22 @@ class Task:
     format: str = "lm_eval"
 
 
-# Top-level keys lm-eval 0.4 accepts in a task YAML (TaskConfig's fields, plus the loader's own).
-LM_EVAL_KEYS = frozenset(
-    {
-        "task",
-        "task_alias",
-        "tag",
-        "group",
-        "include",
-        "class",
-        "custom_dataset",
-        "dataset_path",
-        "dataset_name",
-        "dataset_kwargs",
-        "training_split",
-        "validation_split",
-        "test_split",
-        "fewshot_split",
-        "process_docs",
-        "doc_to_text",
-        "doc_to_target",
-        "doc_to_image",
-        "doc_to_audio",
-        "unsafe_code",
-        "doc_to_choice",
-        "process_results",
-        "use_prompt",
-        "description",
-        "target_delimiter",
-        "fewshot_delimiter",
-        "fewshot_config",
-        "num_fewshot",
-        "metric_list",
-        "output_type",
-        "generation_kwargs",
-        "repeats",
-        "filter_list",
-        "should_decontaminate",
-        "doc_to_decontamination_query",
-        "gen_prefix",
-        "metadata",
-    }
-)
+# Keys lm-eval's task loader reads itself, besides TaskConfig's fields.
+LM_EVAL_LOADER_KEYS = frozenset({"include", "group", "class"})
 JURY_KEYS = frozenset({"id_field", "baseline_field", "baseline_name", "turns_field", "description"})
 NATIVE_MAX_TOKENS = 1024
 
 
 def resolve_task_path(name_or_path: str) -> Path:
     return resolve_named_file(name_or_path, "tasks", (".yaml", ".yml"))
+
+
+def _lm_eval_keys() -> frozenset[str]:
+    """Read from the installed lm-eval, so a newer lm-eval's new keys are accepted as they come."""
+    _prepare_lm_eval_import()
+    from lm_eval.api.task import TaskConfig
+
+    return frozenset(f.name for f in dataclasses.fields(TaskConfig)) | LM_EVAL_LOADER_KEYS
 
 
 def _unknown_key_error(key: str, allowed: frozenset[str], where: str) -> JuryError:
@@ -102,9 +71,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     spec = load_yaml(path)
     if not isinstance(spec, dict) or "task" not in spec:
         raise JuryError("expected a mapping with a 'task' key (an lm-eval task)", where=str(path))
+    allowed = _lm_eval_keys()
     for key in spec:
-        if key not in LM_EVAL_KEYS:
-            raise _unknown_key_error(str(key), LM_EVAL_KEYS, str(path))
+        if key not in allowed:
+            raise _unknown_key_error(str(key), allowed, str(path))
     metadata = spec.get("metadata") or {}
     if not isinstance(metadata, dict) or not isinstance(metadata.get("jury") or {}, dict):
         raise JuryError("'metadata' and 'metadata.jury' must be mappings", where=str(path))
@@ -143,10 +113,15 @@ def _check_local_json_data(spec: dict[str, Any], data_dir: Path) -> None:
             read_json_rows(full)
 
 
-def _load_lm_eval_task(path: Path, name: str, data_dir: Path) -> Any:
+def _prepare_lm_eval_import() -> None:
+    """`datasets` reads these once, when first imported: set them before any lm_eval import."""
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+
+
+def _load_lm_eval_task(path: Path, name: str, data_dir: Path) -> Any:
+    _prepare_lm_eval_import()
     from lm_eval.tasks import TaskManager
 
     logging.getLogger("lm_eval").setLevel(logging.ERROR)
