@@ -205,3 +205,23 @@ def test_empty_turn_in_a_multi_turn_output_is_an_error(tmp_path):
     path.write_text(json.dumps({"question_id": 1, "model_id": "m", "choices": [{"turns": ["ok", " "]}]}) + "\n")
     with pytest.raises(JuryError, match=r"a\.jsonl:1: turn 2 of the output for item '1' is empty"):
         load_outputs_file(path, items)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([{"uid": "a", "prompt": 5}], r"q\.jsonl:1: field 'prompt' must be text, got int"),
+        ([{"uid": "a", "prompt": "x"}, {"uid": "a", "prompt": "y"}], r"duplicate item id 'a' \(rows 1 and 2\)"),
+        ([{"question_id": 1, "turns": "just text"}], r"q\.jsonl:1: field 'turns' must be a non-empty list of strings"),
+        (
+            [{"question_id": [1], "turns": ["x"]}],
+            r"q\.jsonl:1: field 'question_id' must be text or an integer, got list",
+        ),
+        ([{"id": "a", "question": "x"}], r"q\.jsonl:1: no 'prompt' column .*--columns prompt=COLUMN"),
+    ],
+)
+def test_bad_native_task_files(tmp_path, rows, message):
+    path = tmp_path / "q.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(JuryError, match=message):
+        load_task(str(path))

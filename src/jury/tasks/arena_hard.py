@@ -20,7 +20,7 @@ def items_from_rows(rows: Iterable[Row], task: str) -> tuple[Item, ...]:
     return tuple(
         Item(
             task=task,
-            item_id=text_field(row, "uid") or "",
+            item_id=text_field(row, "uid", is_id=True) or "",
             prompt=text_field(row, "prompt") or "",
             metadata={k: row.data[k] for k in _METADATA_FIELDS if isinstance(row.data.get(k), str)},
         )
@@ -54,7 +54,7 @@ def outputs_from_rows(rows: Iterable[Row]) -> list[OutputRow]:
             OutputRow(
                 row.where,
                 answers,
-                item_id=text_field(row, "uid"),
+                item_id=text_field(row, "uid", is_id=True),
                 instruction=_content(row, messages[0], 0) if roles[0] == "user" else None,
                 model=text_field(row, "model", required=False),
             )

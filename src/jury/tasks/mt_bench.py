@@ -27,7 +27,7 @@ def _text_list(row: Row, value: Any, name: str) -> tuple[str, ...]:
 
 
 def _question_id(row: Row) -> str:
-    return text_field(row, "question_id") or ""
+    return text_field(row, "question_id", is_id=True) or ""
 
 
 def items_from_rows(rows: Iterable[Row], task: str) -> tuple[Item, ...]:

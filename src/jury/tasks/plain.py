@@ -58,10 +58,10 @@ def _column(row: Row, field: str, columns: Columns, required: bool) -> str | Non
                 where=row.where,
                 fix=f"columns present: {', '.join(map(str, row.data))}",
             )
-        return text_field(row, name, required=required)
+        return text_field(row, name, required=required, is_id=field == "id")
     for name in DEFAULT_COLUMNS[field]:
         if name in row.data:
-            return text_field(row, name, required=required)
+            return text_field(row, name, required=required, is_id=field == "id")
     if required:
         raise JuryError(
             f"no '{field}' column (looked for {', '.join(DEFAULT_COLUMNS[field])})",

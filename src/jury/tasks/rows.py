@@ -136,15 +136,18 @@ def read_rows(path: Path) -> list[Row]:
     return read_csv_rows(path) if path.suffix.lower() in (".csv", ".tsv") else read_json_rows(path)
 
 
-def text_field(row: Row, name: str, *, required: bool = True) -> str | None:
-    """A non-empty string field; ints are accepted for ids that some files write as numbers."""
+def text_field(row: Row, name: str, *, required: bool = True, is_id: bool = False) -> str | None:
+    """A non-empty string field. Ids may also be integers (MT-Bench writes `question_id: 81`);
+    any other type is refused rather than turned into text."""
     if name not in row.data or row.data[name] is None:
         if required:
             raise JuryError(f"field '{name}' is missing or empty", where=row.where, fix=f"fields present: {_keys(row)}")
         return None
     value = row.data[name]
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise JuryError(f"field '{name}' must be text, got {type(value).__name__}", where=row.where)
+    allowed = (str, int) if is_id else (str,)
+    if isinstance(value, bool) or not isinstance(value, allowed):
+        kind = "text or an integer" if is_id else "text"
+        raise JuryError(f"field '{name}' must be {kind}, got {type(value).__name__}", where=row.where)
     text = str(value)
     if required and not text.strip():
         raise JuryError(f"field '{name}' is missing or empty", where=row.where)
