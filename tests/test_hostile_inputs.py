@@ -225,3 +225,22 @@ def test_bad_native_task_files(tmp_path, rows, message):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(JuryError, match=message):
         load_task(str(path))
+
+
+def test_instruction_shared_by_two_items_is_ambiguous(tmp_path):
+    from jury.records import Item
+
+    items = (Item("t", "a", "Same?"), Item("t", "b", "Same?"))
+    path = tmp_path / "o.jsonl"
+    path.write_text(json.dumps({"instruction": "Same?", "output": "x"}) + "\n")
+    with pytest.raises(JuryError, match=r"o\.jsonl:1: the instruction 'Same\?' matches 2 items \(a, b\)"):
+        load_outputs_file(path, items)
+
+
+def test_unmatched_rows_are_quoted_on_one_line(tmp_path, items):
+    path = tmp_path / "o.jsonl"
+    path.write_text(json.dumps({"instruction": "multi\nline\n" + "y" * 500, "output": "x"}) + "\n")
+    with pytest.raises(JuryError) as info:
+        load_outputs_file(path, items)
+    assert "rows matching no item: multi line yyy" in str(info.value) and "\n" not in str(info.value)
+    assert len(str(info.value)) < 400

@@ -42,8 +42,14 @@ class ImportedOutputs:
     missing: tuple[str, ...] = ()  # items without an output (only when partial was allowed)
 
 
+def _short(value: str) -> str:
+    """Row content quoted in an error: one line, bounded, whatever the file holds."""
+    flat = " ".join(value.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."
+
+
 def _listing(values: Sequence[str], limit: int = 5) -> str:
-    shown = ", ".join(v[:60] for v in values[:limit])
+    shown = ", ".join(_short(v) for v in values[:limit])
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
@@ -53,7 +59,9 @@ def match_outputs(
     """Rows for items outside the task (or outside --limit) are ignored, but only while every
     item finds its output; once items go missing the unmatched rows are listed as the likely cause."""
     by_id = {i.item_id: i for i in items}
-    by_prompt = {i.prompt.strip(): i for i in items}
+    by_prompt: dict[str, list[Item]] = {}
+    for i in items:
+        by_prompt.setdefault(i.prompt.strip(), []).append(i)
     by_doc = {i.metadata["doc_id"]: i for i in items if isinstance(i.metadata.get("doc_id"), int)}
     found: dict[str, OutputRow] = {}
     unmatched: list[str] = []
@@ -62,9 +70,18 @@ def match_outputs(
         if item is None and row.doc_id is not None:
             item = by_doc.get(row.doc_id)
         if item is None and row.instruction is not None:
-            item = by_prompt.get(row.instruction.strip())
+            same = by_prompt.get(row.instruction.strip(), [])
+            if len(same) > 1:
+                raise JuryError(
+                    f"the instruction '{_short(row.instruction)}' matches {len(same)} items "
+                    f"({_listing([i.item_id for i in same])})",
+                    where=row.where,
+                    fix="give this file an id column so rows match by id",
+                )
+            item = same[0] if same else None
         if item is None:
-            unmatched.append(row.item_id or (f"doc_id {row.doc_id}" if row.doc_id is not None else None) or row.where)
+            doc = f"doc_id {row.doc_id}" if row.doc_id is not None else None
+            unmatched.append(row.item_id or doc or row.instruction or row.where)
             continue
         if item.item_id in found:
             raise JuryError(
