@@ -22,8 +22,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals can hold API keys
     add_completion=False,
 )
-app.add_typer(tasks_app, name="tasks")
-app.command("validate")(validate)
 stdout = Console()
 stderr = Console(stderr=True)
 
@@ -49,7 +47,8 @@ def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log deb
 _HELP = {
     "task": "Task name (from tasks/) or path to an lm-eval task YAML.",
     "candidate": "Model to evaluate, as a litellm model string (local/... runs in-process).",
-    "baseline_outputs": "JSONL or JSON file of baseline outputs (fields: id or instruction, output). "
+    "baseline_outputs": "File of baseline outputs: JSONL/JSON/CSV (id or instruction, output), AlpacaEval, "
+    "MT-Bench or Arena-Hard answers. "
     "Default: the task's own baseline answers.",
     "baseline_name": "Name to report for the baseline outputs (default: the file's name).",
     "panel": "Panel name (from panels/) or path to a panel YAML.",
@@ -119,6 +118,10 @@ def run(
         raise typer.Exit(130) from None
     out = write_report(result)
     print_summary(result, stdout, str(out))
+
+
+app.add_typer(tasks_app, name="tasks")
+app.command("validate")(validate)
 
 
 def main() -> None:
