@@ -244,3 +244,19 @@ def test_unmatched_rows_are_quoted_on_one_line(tmp_path, items):
         load_outputs_file(path, items)
     assert "rows matching no item: multi line yyy" in str(info.value) and "\n" not in str(info.value)
     assert len(str(info.value)) < 400
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [("doc_to_text: x\n", "duplicate key 'doc_to_text'"), ("max_gen_toks: 5\n", "unknown key 'max_gen_toks'")],
+)
+def test_cli_main_refuses_bad_task_yaml(cli_setup, workdir, capsys, monkeypatch, extra, expected):
+    task, digest = cli_setup
+    task.write_text(task.read_text() + extra)
+    monkeypatch.setattr(sys, "argv", ["jury", "run", "--task", str(task)])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    err = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 1 and len(err.splitlines()) == 1
+    assert err.startswith(f"error: {task}:") and expected in err
+    assert _store_digest(workdir) == digest
