@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jury import pipeline
 from jury.cli_agreement import agreement
+from jury.cli_tasks import tasks_app, validate
 from jury.errors import JuryError
 from jury.models.policy import CallPolicy
 
@@ -49,7 +50,8 @@ def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log deb
 _HELP = {
     "task": "Task name (from tasks/) or path to an lm-eval task YAML.",
     "candidate": "Model to evaluate, as a litellm model string (local/... runs in-process).",
-    "baseline_outputs": "JSONL or JSON file of baseline outputs (fields: id or instruction, output). "
+    "baseline_outputs": "File of baseline outputs: JSONL/JSON/CSV (id or instruction, output), AlpacaEval, "
+    "MT-Bench or Arena-Hard answers. "
     "Default: the task's own baseline answers.",
     "baseline_name": "Name to report for the baseline outputs (default: the file's name).",
     "panel": "Panel name (from panels/) or path to a panel YAML.",
@@ -62,6 +64,12 @@ _HELP = {
     "retries": "Retries per call on rate limits, timeouts, connection errors and 5xx (exponential backoff).",
     "timeout": "Seconds before a single remote request times out.",
     "dry_run": "Print how many calls the run would make and their worst-case cost, then stop.",
+    "candidate_outputs": "Judge these imported outputs instead of generating (JSONL/CSV, AlpacaEval, MT-Bench, "
+    "Arena-Hard or lm-eval --log_samples file); --candidate is then ignored.",
+    "candidate_name": "Name to report for --candidate-outputs (default: the model named in the file, else its name).",
+    "allow_partial": "Drop items an imported outputs file has no answer for (the report counts them) "
+    "instead of failing.",
+    "columns": "Column mapping for plain JSONL/CSV files, e.g. prompt=question,id=qid,output=answer.",
 }
 
 
@@ -81,6 +89,10 @@ def run(
     retries: Annotated[int, typer.Option(min=0, help=_HELP["retries"])] = 4,
     timeout: Annotated[float, typer.Option(min=1, help=_HELP["timeout"])] = 120.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=_HELP["dry_run"])] = False,
+    candidate_outputs: Annotated[Path | None, typer.Option(help=_HELP["candidate_outputs"])] = None,
+    candidate_name: Annotated[str | None, typer.Option(help=_HELP["candidate_name"])] = None,
+    allow_partial: Annotated[bool, typer.Option(help=_HELP["allow_partial"])] = False,
+    columns: Annotated[str | None, typer.Option(help=_HELP["columns"])] = None,
 ) -> None:
     """Generate the candidate's answers, judge them against the baseline with the panel, report.
 
@@ -90,6 +102,7 @@ def run(
     """
     from jury.report.files import write_report
     from jury.report.terminal import print_estimate, print_summary
+    from jury.tasks.plain import parse_columns
 
     config = pipeline.RunConfig(
         task=task,
@@ -102,13 +115,17 @@ def run(
         reports_dir=reports_dir,
         store=store,
         policy=CallPolicy(concurrency=concurrency, max_cost_usd=max_cost, max_retries=retries, timeout_s=timeout),
+        candidate_outputs=candidate_outputs,
+        candidate_name=candidate_name,
+        allow_partial=allow_partial,
+        columns=tuple(parse_columns(columns).items()),
     )
     if dry_run:
         print_estimate(pipeline.estimate(config), stdout)
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    bar_columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=stderr) as bars:
+        with Progress(*bar_columns, console=stderr) as bars:
             result = pipeline.run(config, RichProgress(bars))
     except KeyboardInterrupt:
         stderr.print("interrupted: every finished model call is stored; run the same command to resume")
@@ -127,6 +144,8 @@ app.command("estimate", help="Print the calls `jury run` would make and their wo
     _estimate
 )
 app.command("agreement")(agreement)
+app.add_typer(tasks_app, name="tasks")
+app.command("validate")(validate)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -19,7 +19,7 @@ from jury.errors import JuryError
 from jury.models.budget import estimate_cost
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
 from jury.models.policy import CallPolicy
-from jury.outputs_file import load_outputs
+from jury.outputs_file import import_outputs
 from jury.panel.aggregate import judge_votes, panel_votes
 from jury.panel.spec import PanelSpec, load_panel
 from jury.panel.strategies import JudgeCall, judge_calls, judgments_for
@@ -28,6 +28,7 @@ from jury.records import Item, JudgeVote, Judgment, Output, Usage, Vote
 from jury.stats.summary import RunStats, summarize
 from jury.store import CallStore
 from jury.tasks.loader import Task, load_task
+from jury.tasks.turns import answer_text, conversation, judge_view, user_turns
 
 DEFAULT_CANDIDATE = "local/smollm2-135m-instruct"
 DEFAULT_TASK = "jury_demo"
@@ -57,6 +58,14 @@ class RunConfig:
     reports_dir: Path = Path("reports")
     store: Path | None = None
     policy: CallPolicy = field(default_factory=CallPolicy)
+    # Imported candidate answers instead of generating them ("my fine-tune's outputs file").
+    candidate_outputs: Path | None = None
+    # Name to report for imported candidate outputs (default: the model the file names, or its stem).
+    candidate_name: str | None = None
+    # Items lacking an imported output are dropped (and counted) instead of failing the run.
+    allow_partial: bool = False
+    # jury field -> column name, for plain JSONL/CSV tasks and outputs files.
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,12 +85,16 @@ class RunResult:
     usage: dict[str, Usage] = field(default_factory=dict)
     model_calls: int = 0
     cached_calls: int = 0
+    # Items left out because an imported outputs file had no answer for them (--allow-partial).
+    dropped_items: tuple[str, ...] = ()
 
 
 def _baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
     if config.baseline_outputs is not None:
-        name = config.baseline_name or config.baseline_outputs.stem
-        return name, load_outputs(config.baseline_outputs, task.items)
+        imported = import_outputs(
+            config.baseline_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
+        )
+        return config.baseline_name or config.baseline_outputs.stem, imported.texts
     missing = [i.item_id for i in task.items if i.baseline is None]
     if missing:
         raise JuryError(
@@ -102,24 +115,55 @@ def _stop_if_over_budget(client: ModelClient, step: str) -> None:
         )
 
 
-def generate(client: ModelClient, model: str, task: Task, progress: ProgressSink) -> tuple[Output, ...]:
-    requests = [
-        ModelRequest(model=model, messages=(("user", item.prompt),), max_tokens=task.max_tokens) for item in task.items
-    ]
-    advance = progress.start(f"generating with {model}", len(requests))
-    replies = client.call_many(requests, on_done=lambda _i, _r: advance())
-    _stop_if_over_budget(client, "generating")
-    failed = [(item, r) for item, r in zip(task.items, replies, strict=True) if r.error]
-    if failed:
-        item, reply = failed[0]
-        raise JuryError(
-            f"{len(failed)} generation(s) failed, first on item '{item.item_id}': {reply.error}",
-            fix="the successful ones are stored; run the same command again to retry the rest",
-        )
-    return tuple(
-        Output(item.item_id, model, reply.text.strip(), reply.usage)
-        for item, reply in zip(task.items, replies, strict=True)
+def _total(usages: list[Usage]) -> Usage:
+    return Usage(
+        prompt_tokens=sum(u.prompt_tokens for u in usages),
+        completion_tokens=sum(u.completion_tokens for u in usages),
+        cost_usd=sum(u.cost_usd for u in usages),
+        latency_s=sum(u.latency_s for u in usages),
+        cached=all(u.cached for u in usages),
     )
+
+
+def generate(client: ModelClient, model: str, task: Task, progress: ProgressSink) -> tuple[Output, ...]:
+    """One round per turn: turn k's request carries the model's own answers to turns 1..k-1."""
+    answers: dict[str, tuple[str, ...]] = {i.item_id: () for i in task.items}
+    usages: dict[str, list[Usage]] = defaultdict(list)
+    advance = progress.start(f"generating with {model}", sum(len(user_turns(i)) for i in task.items))
+    for turn in range(max(len(user_turns(i)) for i in task.items)):
+        batch = [i for i in task.items if turn < len(user_turns(i))]
+        requests = [
+            ModelRequest(model=model, messages=conversation(i, answers[i.item_id]), max_tokens=task.max_tokens)
+            for i in batch
+        ]
+        replies = client.call_many(requests, on_done=lambda _i, _r: advance())
+        _stop_if_over_budget(client, "generating")
+        failed = [(item, r) for item, r in zip(batch, replies, strict=True) if r.error]
+        if failed:
+            item, reply = failed[0]
+            raise JuryError(
+                f"{len(failed)} generation(s) failed, first on item '{item.item_id}': {reply.error}",
+                fix="the successful ones are stored; run the same command again to retry the rest",
+            )
+        for item, reply in zip(batch, replies, strict=True):
+            answers[item.item_id] += (reply.text.strip(),)
+            usages[item.item_id].append(reply.usage)
+    return tuple(
+        Output(item.item_id, model, answer_text(item, answers[item.item_id]), _total(usages[item.item_id]))
+        for item in task.items
+    )
+
+
+def panel_calls(
+    panel: PanelSpec, items: tuple[Item, ...], candidate: dict[str, str], baseline: dict[str, str]
+) -> list[JudgeCall]:
+    items = tuple(judge_view(i) for i in items)  # multi-turn: the judge reads the whole conversation
+    return [
+        call
+        for judge_spec in panel.judges
+        for item in items
+        for call in judge_calls(judge_spec, item, candidate[item.item_id], baseline[item.item_id])
+    ]
 
 
 def judge(
@@ -130,12 +174,7 @@ def judge(
     baseline: dict[str, str],
     progress: ProgressSink,
 ) -> tuple[Judgment, ...]:
-    calls: list[JudgeCall] = [
-        call
-        for judge_spec in panel.judges
-        for item in items
-        for call in judge_calls(judge_spec, item, candidate[item.item_id], baseline[item.item_id])
-    ]
+    calls = panel_calls(panel, items, candidate, baseline)
     advance = progress.start(f"judging with panel '{panel.name}'", len(calls))
     replies = client.call_many([c.request for c in calls], on_done=lambda _i, _r: advance())
     _stop_if_over_budget(client, "judging")
@@ -176,11 +215,27 @@ def _usage_by_model(outputs: tuple[Output, ...], replies_usage: list[tuple[str, 
     return {m: Usage(int(t[0]), int(t[1]), t[2], t[3]) for m, t in totals.items()}
 
 
+def _imported_candidate(path: Path, config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
+    imported = import_outputs(path, task.items, columns=dict(config.columns), allow_partial=config.allow_partial)
+    return config.candidate_name or imported.model or path.stem, imported.texts
+
+
+def _keep_answered(task: Task, *answered: dict[str, str]) -> tuple[Task, tuple[str, ...]]:
+    """With --allow-partial, the items some imported file lacks are dropped here, and counted."""
+    kept = tuple(i for i in task.items if all(i.item_id in a for a in answered))
+    kept_ids = {i.item_id for i in kept}
+    dropped = tuple(i.item_id for i in task.items if i.item_id not in kept_ids)
+    if not kept:
+        raise JuryError("no task item has an output in every imported file", where=str(task.path))
+    return replace(task, items=kept), dropped
+
+
 def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     """Everything that can be checked before a model is loaded or a cent is spent."""
-    task = load_task(config.task, limit=config.limit)
+    task = load_task(config.task, limit=config.limit, columns=dict(config.columns))
     panel = load_panel(config.panel)
-    check_model(config.candidate)
+    if config.candidate_outputs is None:
+        check_model(config.candidate)
     for judge_spec in panel.judges:
         check_model(judge_spec.model)
     return task, panel
@@ -199,28 +254,35 @@ class Estimate:
     unpriced_models: tuple[str, ...]
 
 
-def _generation_requests(model: str, task: Task) -> list[ModelRequest]:
-    return [ModelRequest(model=model, messages=(("user", i.prompt),), max_tokens=task.max_tokens) for i in task.items]
-
-
 def estimate(config: RunConfig) -> Estimate:
     task, panel = check_run(config)
     _, baseline = _baseline(config, task)
+    imported: dict[str, str] | None = None
+    if config.candidate_outputs is not None:
+        _, imported = _imported_candidate(config.candidate_outputs, config, task)
+    task, _ = _keep_answered(task, baseline, *([imported] if imported is not None else []))
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     try:
-        gen = _generation_requests(config.candidate, task)
+        # first turns only: later turns' requests depend on the answers to earlier ones
+        gen = (
+            [
+                ModelRequest(model=config.candidate, messages=conversation(i, ()), max_tokens=task.max_tokens)
+                for i in task.items
+            ]
+            if imported is None
+            else []
+        )
         stored = [store.get(r.key()) for r in gen]
-        exact = all(s is not None for s in stored)
-        candidate = {
-            item.item_id: (s["text"].strip() if exact and s else baseline[item.item_id])
-            for item, s in zip(task.items, stored, strict=True)
-        }
-        judge_reqs = [
-            call.request
-            for spec in panel.judges
-            for item in task.items
-            for call in judge_calls(spec, item, candidate[item.item_id], baseline[item.item_id])
-        ]
+        single_turn = all(len(user_turns(i)) == 1 for i in task.items)
+        exact = imported is not None or (single_turn and all(s is not None for s in stored))
+        if imported is not None:
+            candidate = imported
+        else:
+            candidate = {
+                item.item_id: (s["text"].strip() if exact and s else baseline[item.item_id])
+                for item, s in zip(task.items, stored, strict=True)
+            }
+        judge_reqs = [c.request for c in panel_calls(panel, task.items, candidate, baseline)]
         uncached = [r for r, s in zip(gen, stored, strict=True) if s is None]
         judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]
     finally:
@@ -248,10 +310,18 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     progress = progress or _NoProgress()
     task, panel = check_run(config)
     baseline_name, baseline = _baseline(config, task)
+    imported: dict[str, str] | None = None
+    if config.candidate_outputs is not None:
+        name, imported = _imported_candidate(config.candidate_outputs, config, task)
+        config = replace(config, candidate=name)  # reports name the imported model
+    task, dropped = _keep_answered(task, baseline, *([imported] if imported is not None else []))
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     client = ModelClient(store, config.policy)
     try:
-        outputs = generate(client, config.candidate, task, progress)
+        if imported is None:
+            outputs = generate(client, config.candidate, task, progress)
+        else:
+            outputs = tuple(Output(i.item_id, config.candidate, imported[i.item_id]) for i in task.items)
         candidate = {o.item_id: o.text for o in outputs}
         judgments = judge(client, panel, task.items, candidate, baseline, progress)
     finally:
@@ -277,4 +347,5 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         usage=_usage_by_model(outputs, [(j.model, j.usage) for j in judgments]),
         model_calls=client.calls_made,
         cached_calls=client.cache_hits,
+        dropped_items=dropped,
     )

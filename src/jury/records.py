@@ -28,6 +28,9 @@ class Item:
     reference: str | None = None
     baseline: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Multi-turn items (MT-Bench shape): every user turn in order, `prompt` being the first.
+    # Empty for single-turn items, so `turns or (prompt,)` is always the conversation.
+    turns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

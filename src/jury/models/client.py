@@ -193,7 +193,23 @@ class ModelClient:
         return self._runner.run(self._gather(list(requests), on_done))
 
     def close(self) -> None:
+        """Close litellm's pooled HTTP clients on the loop that owns them, then the loop."""
+        from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
+
+        loop = self._runner.get_loop()
+        for task in asyncio.all_tasks(loop):  # after a crash, calls still queued must not start now
+            task.cancel()
+        try:
+            self._runner.run(close_litellm_async_clients())
+        except Exception as exc:  # cleanup must never hide the run's result
+            log.debug("closing litellm clients: %s", exc)
         self._runner.close()
+
+    def __enter__(self) -> ModelClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     async def _gather(
         self, requests: list[ModelRequest], on_done: Callable[[int, ModelReply], None] | None

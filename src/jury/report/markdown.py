@@ -35,7 +35,9 @@ def render_markdown(result: RunResult) -> str:
         f"# jury report: {md_cell(result.config.candidate)} vs {md_cell(result.baseline_name)}",
         "",
         f"- run: `{result.run_id}`",
-        f"- task: `{result.task.name}` ({len(result.task.items)} items)",
+        f"- task: `{result.task.name}` ({len(result.task.items)} items"
+        + (f"; {len(result.dropped_items)} dropped for lack of an imported output" if result.dropped_items else "")
+        + ")",
         f"- panel: `{result.panel.name}` — {result.panel.mode} mode (every judge votes on every item), "
         f"{result.panel.rule} vote, a split vote counts as `{result.panel.tie_rule}`",
         f"- model calls: {result.model_calls} made, {result.cached_calls} answered from the store",

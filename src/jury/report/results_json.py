@@ -40,7 +40,14 @@ def results_json(result: RunResult) -> dict[str, Any]:
         "jury_version": __version__,
         "run_id": result.run_id,
         "created_at": datetime.now(UTC).isoformat(),
-        "task": {"name": result.task.name, "path": str(result.task.path), "n_items": len(result.task.items)},
+        "task": {
+            "name": result.task.name,
+            "path": str(result.task.path),
+            "n_items": len(result.task.items),
+            # items dropped by --allow-partial because an imported file had no output for them
+            "n_dropped": len(result.dropped_items),
+            "dropped_items": list(result.dropped_items),
+        },
         "candidate": result.config.candidate,
         "baseline": result.baseline_name,
         "panel": {

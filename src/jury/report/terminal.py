@@ -14,7 +14,9 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
     w = s.win_rate
     console.print(
         f"\n[bold]{result.config.candidate}[/] vs [bold]{result.baseline_name}[/] "
-        f"on {result.task.name} ({len(result.task.items)} items), panel '{result.panel.name}'",
+        f"on {result.task.name} ({len(result.task.items)} items"
+        + (f", {len(result.dropped_items)} dropped: no imported output" if result.dropped_items else "")
+        + f"), panel '{result.panel.name}'",
         markup=True,
         highlight=False,
     )

@@ -1,25 +1,33 @@
-"""Load an lm-eval YAML task through lm-eval's own TaskManager and turn its docs into Items.
+"""Load a task: an lm-eval YAML through lm-eval's own TaskManager, or a native file (AlpacaEval,
+MT-Bench, Arena-Hard, plain JSONL/CSV, see formats.py), and turn it into Items.
 
 jury's keys live under `metadata.jury` so that the same file stays a valid lm-eval task:
     id_field:        document field holding a stable item id (default: the row number)
     baseline_field:  document field holding the baseline answer (optional)
     baseline_name:   name under which those baseline answers are reported
+    turns_field:     document field holding a list of user turns (multi-turn items, optional)
+    description:     one line shown by `jury tasks list`
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import difflib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from jury.errors import JuryError
 from jury.paths import resolve_named_file
 from jury.records import Item
+from jury.tasks.formats import read_task_items
+from jury.tasks.plain import Columns
+from jury.tasks.rows import read_json_rows
+from jury.tasks.strict_yaml import load_yaml
+from jury.tasks.turns import answer_text
 
 log = logging.getLogger(__name__)
 
@@ -32,39 +40,88 @@ class Task:
     baseline_name: str | None
     max_tokens: int
     description: str = ""
+    format: str = "lm_eval"
+
+
+# Keys lm-eval's task loader reads itself, besides TaskConfig's fields.
+LM_EVAL_LOADER_KEYS = frozenset({"include", "group", "class"})
+JURY_KEYS = frozenset({"id_field", "baseline_field", "baseline_name", "turns_field", "description"})
+NATIVE_MAX_TOKENS = 1024
 
 
 def resolve_task_path(name_or_path: str) -> Path:
     return resolve_named_file(name_or_path, "tasks", (".yaml", ".yml"))
 
 
+def _lm_eval_keys() -> frozenset[str]:
+    """Read from the installed lm-eval, so a newer lm-eval's new keys are accepted as they come."""
+    _prepare_lm_eval_import()
+    from lm_eval.api.task import TaskConfig
+
+    return frozenset(f.name for f in dataclasses.fields(TaskConfig)) | LM_EVAL_LOADER_KEYS
+
+
+def _unknown_key_error(key: str, allowed: frozenset[str], where: str) -> JuryError:
+    near = difflib.get_close_matches(key, allowed, n=1)
+    fix = f"did you mean '{near[0]}'?" if near else f"allowed: {', '.join(sorted(allowed))}"
+    return JuryError(f"unknown key '{key}'", where=where, fix=fix)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise JuryError(f"not valid YAML ({getattr(exc, 'problem', exc)})", where=where) from None
+    spec = load_yaml(path)
     if not isinstance(spec, dict) or "task" not in spec:
         raise JuryError("expected a mapping with a 'task' key (an lm-eval task)", where=str(path))
+    allowed = _lm_eval_keys()
+    for key in spec:
+        if key not in allowed:
+            raise _unknown_key_error(str(key), allowed, str(path))
+    metadata = spec.get("metadata") or {}
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("jury") or {}, dict):
+        raise JuryError("'metadata' and 'metadata.jury' must be mappings", where=str(path))
+    for key in metadata.get("jury") or {}:
+        if key not in JURY_KEYS:
+            raise _unknown_key_error(str(key), JURY_KEYS, f"{path}: metadata.jury")
     return spec
+
+
+def _data_files(spec: dict[str, Any]) -> list[Path]:
+    kwargs = spec.get("dataset_kwargs") or {}
+    files = kwargs.get("data_files") if isinstance(kwargs, dict) else None
+    values = list(files.values()) if isinstance(files, dict) else [files]
+    flat = [f for v in values for f in (v if isinstance(v, list) else [v])]
+    return [Path(f) for f in flat if isinstance(f, str)]
 
 
 def _data_dir_for(path: Path, spec: dict[str, Any]) -> Path:
     """lm-eval resolves relative data files against the working directory; jury prefers the
     YAML's own folder, falling back to the working directory when the files are not there."""
-    files = (spec.get("dataset_kwargs") or {}).get("data_files") or {}
-    relative = [Path(f) for f in (files.values() if isinstance(files, dict) else [files])]
-    relative = [f for f in relative if isinstance(f, Path) and not f.is_absolute()]
+    relative = [f for f in _data_files(spec) if not f.is_absolute()]
     if relative and all((path.parent / f).exists() for f in relative):
         return path.parent
     return Path.cwd()
 
 
-def _load_lm_eval_task(path: Path, name: str, data_dir: Path) -> Any:
+def _check_local_json_data(spec: dict[str, Any], data_dir: Path) -> None:
+    """Read local JSON data with jury's reader first: a bad row then fails with its file and line
+    instead of a multi-line error from deep inside `datasets`."""
+    kwargs = spec.get("dataset_kwargs") or {}
+    if spec.get("dataset_path") != "json" or not isinstance(kwargs, dict) or "field" in kwargs:
+        return  # `field:` selects a list inside one JSON object: leave that to datasets
+    for file in _data_files(spec):
+        full = file if file.is_absolute() else data_dir / file
+        if full.suffix.lower() in (".json", ".jsonl") and full.is_file():
+            read_json_rows(full)
+
+
+def _prepare_lm_eval_import() -> None:
+    """`datasets` reads these once, when first imported: set them before any lm_eval import."""
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+
+
+def _load_lm_eval_task(path: Path, name: str, data_dir: Path) -> Any:
+    _prepare_lm_eval_import()
     from lm_eval.tasks import TaskManager
 
     logging.getLogger("lm_eval").setLevel(logging.ERROR)
@@ -74,7 +131,8 @@ def _load_lm_eval_task(path: Path, name: str, data_dir: Path) -> Any:
         try:
             loaded = manager.load([name])
         except Exception as exc:  # lm-eval raises bare exceptions for every kind of bad task
-            raise JuryError(f"lm-eval could not load task '{name}': {exc}", where=str(path)) from None
+            detail = " ".join(str(exc).split())[:300]  # one line, whatever lm-eval raised
+            raise JuryError(f"lm-eval could not load task '{name}': {detail}", where=str(path)) from None
     task = loaded["tasks"].get(name)
     if task is None:
         raise JuryError(f"lm-eval found no task named '{name}'", where=str(path))
@@ -91,41 +149,88 @@ def _docs(task: Any, path: Path) -> list[dict[str, Any]]:
 def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: Path) -> Item:
     id_field = jury_cfg.get("id_field")
     baseline_field = jury_cfg.get("baseline_field")
-    if id_field and id_field not in doc:
+    if id_field and doc.get(id_field) in (None, ""):
         raise JuryError(f"row {index + 1} has no '{id_field}' field (metadata.jury.id_field)", where=str(path))
     if baseline_field and not str(doc.get(baseline_field) or "").strip():
         raise JuryError(
             f"row {index + 1} has an empty '{baseline_field}' field (metadata.jury.baseline_field)",
             where=str(path),
         )
+    turns: tuple[str, ...] = ()
+    turns_field = jury_cfg.get("turns_field")
+    if turns_field:
+        raw = doc.get(turns_field)
+        if not isinstance(raw, list) or not raw or not all(isinstance(t, str) and t.strip() for t in raw):
+            raise JuryError(
+                f"row {index + 1}: '{turns_field}' must be a list of non-empty strings (metadata.jury.turns_field)",
+                where=str(path),
+            )
+        turns = tuple(raw) if len(raw) > 1 else ()
     target = task.doc_to_target(doc)
     reference = str(target) if target not in (None, "") else None
-    return Item(
+    item = Item(
         task=name,
         item_id=str(doc[id_field]) if id_field else str(index),
-        prompt=str(task.doc_to_text(doc)),
+        prompt=turns[0] if turns else str(task.doc_to_text(doc)),
         reference=reference,
-        baseline=str(doc[baseline_field]) if baseline_field else None,
+        # lm-eval's doc_id: lets `--log_samples` files match items by row
+        metadata={"doc_id": index},
+        turns=turns,
     )
+    if not baseline_field:
+        return item
+    # a multi-turn baseline is a list with one answer per turn
+    raw_baseline = doc[baseline_field]
+    answers = tuple(map(str, raw_baseline)) if isinstance(raw_baseline, list) else (str(raw_baseline),)
+    return replace(item, baseline=answer_text(item, answers, f"{path}: row {index + 1}, '{baseline_field}'"))
 
 
-def load_task(name_or_path: str, limit: int | None = None) -> Task:
-    path = resolve_task_path(name_or_path).resolve()
+def _check_unique(items: tuple[Item, ...], path: Path) -> None:
+    first: dict[str, int] = {}
+    for row, item in enumerate(items, start=1):
+        if item.item_id in first:
+            raise JuryError(
+                f"duplicate item id '{item.item_id}' (rows {first[item.item_id]} and {row})",
+                where=str(path),
+                fix="ids must be unique",
+            )
+        first[item.item_id] = row
+
+
+def _load_native(path: Path, columns: Columns | None, fmt: str | None) -> Task:
+    """A data file used directly as a task; MT-Bench and Arena-Hard folders name it question.jsonl."""
+    if path.is_dir():
+        path = path / "question.jsonl"
+    name = path.parent.name if path.stem == "question" else path.stem
+    fmt_found, items = read_task_items(path, name, fmt, columns)
+    baseline_name = "baseline" if any(i.baseline for i in items) else None
+    return Task(name, path, items, baseline_name, NATIVE_MAX_TOKENS, format=fmt_found)
+
+
+def load_task(
+    name_or_path: str, limit: int | None = None, *, columns: Columns | None = None, fmt: str | None = None
+) -> Task:
+    direct = Path(name_or_path)
+    if direct.is_dir() or (direct.is_file() and direct.suffix.lower() not in (".yaml", ".yml")):
+        task = _load_native(direct.resolve(), columns, fmt)
+    else:
+        task = _load_yaml_task(resolve_task_path(name_or_path).resolve())
+    _check_unique(task.items, task.path)
+    items = task.items[:limit] if limit is not None else task.items
+    if not items:
+        raise JuryError("the task has no items", where=str(task.path))
+    return replace(task, items=items)
+
+
+def _load_yaml_task(path: Path) -> Task:
     spec = _read_yaml(path)
     name = str(spec["task"])
     jury_cfg = (spec.get("metadata") or {}).get("jury") or {}
-    task = _load_lm_eval_task(path, name, _data_dir_for(path, spec))
+    data_dir = _data_dir_for(path, spec)
+    _check_local_json_data(spec, data_dir)
+    task = _load_lm_eval_task(path, name, data_dir)
     docs = _docs(task, path)
     items = tuple(_to_item(task, name, doc, i, jury_cfg, path) for i, doc in enumerate(docs))
-    seen: set[str] = set()
-    for item in items:
-        if item.item_id in seen:
-            raise JuryError(f"duplicate item id '{item.item_id}'", where=str(path), fix="ids must be unique")
-        seen.add(item.item_id)
-    if limit is not None:
-        items = items[:limit]
-    if not items:
-        raise JuryError("the task has no items", where=str(path))
     gen = spec.get("generation_kwargs") or {}
     return Task(
         name=name,
