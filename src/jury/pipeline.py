@@ -237,7 +237,8 @@ def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     if config.candidate_outputs is None:
         check_model(config.candidate)
     for judge_spec in panel.judges:
-        check_model(judge_spec.model)
+        for model in [d.model for d in judge_spec.deployments] or [judge_spec.model]:
+            check_model(model)
     return task, panel
 
 
@@ -317,6 +318,9 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     task, dropped = _keep_answered(task, baseline, *([imported] if imported is not None else []))
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     client = ModelClient(store, config.policy)
+    for spec in panel.judges:
+        if spec.deployments:
+            client.route(spec.model, [d.__dict__ for d in spec.deployments])
     try:
         if imported is None:
             outputs = generate(client, config.candidate, task, progress)

@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from jury.errors import JuryError
@@ -113,9 +114,45 @@ class ModelClient:
         self.retries = 0
         self.skipped_for_budget = 0
         self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._routers: dict[str, Any] = {}
+        self._seed_checked: set[str] = set()
         # One event loop for the client's life: litellm keeps its HTTP connection pools per loop,
         # and tearing a loop down after every batch costs seconds.
         self._runner = asyncio.Runner()
+
+    def route(self, model: str, deployments: list[dict[str, Any]]) -> None:
+        """Spread `model`'s calls over several deployments (servers or providers) with a litellm
+        Router. Each deployment: {"model": litellm model string, "api_base"?, "api_key_env"?}."""
+        litellm = import_litellm()
+        model_list = []
+        for d in deployments:
+            params: dict[str, Any] = {"model": d["model"]}
+            if d.get("api_base"):
+                params["api_base"] = d["api_base"]
+            if d.get("api_key_env"):
+                if d["api_key_env"] not in os.environ:
+                    raise JuryError(f"deployment of {model} needs {d['api_key_env']} in the environment")
+                params["api_key"] = os.environ[d["api_key_env"]]
+            model_list.append({"model_name": model, "litellm_params": params})
+        self._routers[model] = litellm.Router(model_list=model_list, routing_strategy="simple-shuffle", num_retries=0)
+
+    def _warn_if_unseeded(self, model: str) -> None:
+        """litellm drops a seed the provider does not take; say so once, since replays may differ."""
+        if model in self._seed_checked or is_local(model) or model in self._routers:
+            return
+        self._seed_checked.add(model)
+        litellm = import_litellm()
+        try:
+            provider = litellm.get_llm_provider(model)[1]
+            supported = litellm.get_supported_openai_params(model=model, custom_llm_provider=provider) or []
+        except Exception:  # unknown to litellm's tables: nothing to say
+            return
+        if "seed" not in supported:
+            log.warning(
+                "%s does not take a seed: a repeated call may answer differently (the store keeps "
+                "this run's replies, so re-running it is still reproducible)",
+                model,
+            )
 
     def _semaphore(self, request: ModelRequest) -> asyncio.Semaphore:
         local = is_local(request.model)
@@ -134,6 +171,7 @@ class ModelClient:
         }
         if request.seed is not None:
             kwargs["seed"] = request.seed
+            self._warn_if_unseeded(request.model)
         if request.top_logprobs:
             kwargs["logprobs"] = True
             kwargs["top_logprobs"] = request.top_logprobs
@@ -151,7 +189,9 @@ class ModelClient:
         attempt = 0
         while True:
             try:
-                response = await litellm.acompletion(**self._kwargs(request))
+                router = self._routers.get(request.model)
+                complete = router.acompletion if router is not None else litellm.acompletion
+                response = await complete(**self._kwargs(request))
                 return _reply_from(response, request, started, attempt)
             except litellm.AuthenticationError as exc:
                 raise JuryError(f"{request.model} rejected the API key: {redact(str(exc))[:300]}") from None
@@ -165,8 +205,8 @@ class ModelClient:
                 log.warning("call to %s failed after %d attempt(s): %s", request.model, attempt + 1, message)
                 return ModelReply(text="", error=message, retries=attempt)
 
-    async def acall(self, request: ModelRequest) -> ModelReply:
-        key = request.key()
+    async def acall(self, request: ModelRequest, key: str | None = None) -> ModelReply:
+        key = key or request.key()
         cached = self.store.get(key)
         if cached is not None:
             self.cache_hits += 1
@@ -214,8 +254,17 @@ class ModelClient:
     async def _gather(
         self, requests: list[ModelRequest], on_done: Callable[[int, ModelReply], None] | None
     ) -> list[ModelReply]:
+        first_of: dict[str, asyncio.Future[ModelReply]] = {}
+
         async def one(index: int) -> ModelReply:
-            reply = await self.acall(requests[index])
+            key = requests[index].key()
+            if key in first_of:  # the same request twice in one batch is one call
+                self.cache_hits += 1
+                shared = await asyncio.shield(first_of[key])
+                reply = replace(shared, usage=replace(shared.usage, cached=True))
+            else:
+                first_of[key] = asyncio.ensure_future(self.acall(requests[index], key))
+                reply = await first_of[key]
             if on_done is not None:
                 on_done(index, reply)
             return reply

@@ -21,6 +21,15 @@ TIE_RULES = ("tie", "baseline", "candidate")
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """One server of a judge model; a judge with several is called through a litellm Router."""
+
+    model: str  # litellm model string for this deployment, e.g. hosted_vllm/Qwen/Qwen2.5-7B-Instruct
+    api_base: str | None = None
+    api_key_env: str | None = None  # the name of the environment variable, never the key itself
+
+
+@dataclass(frozen=True)
 class JudgeSpec:
     name: str
     model: str
@@ -33,6 +42,7 @@ class JudgeSpec:
     # pointwise_probe: score differences this small are a tie
     tie_margin: float = 0.02
     api_base: str | None = None  # e.g. a vLLM or llama.cpp server for `openai/<name>` models
+    deployments: tuple[Deployment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,19 @@ class PanelSpec:
 
 _PANEL_KEYS = {"name", "description", "mode", "aggregation", "judges", "notes"}
 _AGG_KEYS = {"rule", "tie_rule"}
-_JUDGE_KEYS = {"name", "model", "strategy", "prompt", "family", "weight", "max_tokens", "tie_margin", "api_base"}
+_JUDGE_KEYS = {
+    "name",
+    "model",
+    "strategy",
+    "prompt",
+    "family",
+    "weight",
+    "max_tokens",
+    "tie_margin",
+    "api_base",
+    "deployments",
+}
+_DEPLOYMENT_KEYS = {"model", "api_base", "api_key_env"}
 
 
 def _check_keys(data: Any, allowed: set[str], required: set[str], where: str) -> dict[str, Any]:
@@ -99,7 +121,18 @@ def _judge(raw: Any, index: int, path: Path) -> JudgeSpec:
         max_tokens=int(data.get("max_tokens", 1 if strategy == "pointwise_probe" else 512)),
         tie_margin=float(data.get("tie_margin", 0.02)),
         api_base=str(data["api_base"]) if data.get("api_base") else None,
+        deployments=_deployments(data.get("deployments") or [], f"{where}.deployments"),
     )
+
+
+def _deployments(raw: Any, where: str) -> tuple[Deployment, ...]:
+    if not isinstance(raw, list):
+        raise JuryError("expected a list of deployments", where=where)
+    out = []
+    for i, entry in enumerate(raw):
+        data = _check_keys(entry, _DEPLOYMENT_KEYS, {"model"}, f"{where}[{i}]")
+        out.append(Deployment(str(data["model"]), data.get("api_base"), data.get("api_key_env")))
+    return tuple(out)
 
 
 def load_panel(name_or_path: str) -> PanelSpec:
