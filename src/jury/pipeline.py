@@ -237,8 +237,10 @@ def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     if config.candidate_outputs is None:
         check_model(config.candidate)
     for judge_spec in panel.judges:
-        for model in [d.model for d in judge_spec.deployments] or [judge_spec.model]:
-            check_model(model)
+        if not judge_spec.deployments:
+            check_model(judge_spec.model, api_base=judge_spec.api_base)
+        for d in judge_spec.deployments:
+            check_model(d.model, api_base=d.api_base, api_key_env=d.api_key_env)
     return task, panel
 
 

@@ -45,8 +45,9 @@ def is_local(model: str) -> bool:
     return model.startswith(f"{PROVIDER}/")
 
 
-def check_model(model: str) -> None:
-    """Fail before anything is spent: unknown provider, unknown local model, missing API key."""
+def check_model(model: str, *, api_base: str | None = None, api_key_env: str | None = None) -> None:
+    """Fail before anything is spent: unknown provider, unknown local model, missing API key.
+    A given api_base (or key variable) stands in for the provider's own base-URL (or key) variable."""
     if is_local(model):
         local_spec(model.split("/", 1)[1])
         return
@@ -62,6 +63,12 @@ def check_model(model: str) -> None:
     if any(p["provider"] == model.split("/", 1)[0] for p in litellm.custom_provider_map):
         return
     missing = litellm.validate_environment(model=model).get("missing_keys") or []
+    if api_base:
+        missing = [k for k in missing if not k.endswith(("_API_BASE", "_BASE_URL"))]
+    if api_key_env:
+        if api_key_env not in os.environ:
+            raise JuryError(f"model '{model}' needs {api_key_env} in the environment (api_key_env)")
+        missing = [k for k in missing if not k.endswith(("_API_KEY", "_TOKEN"))]
     if missing:
         raise JuryError(
             f"model '{model}' needs {', '.join(missing)} in the environment",
