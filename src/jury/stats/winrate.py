@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from jury.records import Preference
+from jury.stats.pairwise import bootstrap_mean_ci
 
 SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: 0.5, Preference.BASELINE: 0.0}
 
@@ -39,22 +39,8 @@ def win_rate_with_ci(
     scores = np.array([SCORE[o] for o in judged], dtype=float)
     counts = {p: sum(1 for o in judged if o is p) for p in Preference}
     abstained = len(outcomes) - len(judged)
-    if scores.size == 0:
-        low = high = value = float("nan")
-    else:
-        value = float(scores.mean())
-        if scores.size == 1 or np.ptp(scores) == 0:
-            low = high = value  # every resample is identical
-        else:
-            result = stats.bootstrap(
-                (scores,),
-                np.mean,
-                confidence_level=confidence,
-                n_resamples=n_resamples,
-                method="percentile",
-                rng=np.random.default_rng(seed),
-            )
-            low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    value = float(scores.mean()) if scores.size else float("nan")
+    low, high = bootstrap_mean_ci(scores, confidence=confidence, n_resamples=n_resamples, seed=seed)
     return WinRate(
         value=value,
         ci_low=low,
