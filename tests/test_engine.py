@@ -240,3 +240,15 @@ def test_panel_deployments_are_read_and_checked(tmp_path):
     path.write_text(text + "        region: eu\n")
     with pytest.raises(JuryError, match=r"deployments\[1\]: unknown key 'region'"):
         load_panel(str(path))
+
+
+def test_api_keys_never_reach_errors_or_the_store(tmp_path, scripts, monkeypatch):
+    secret = "sk-test-" + "9" * 32
+    monkeypatch.setenv("SCRIPTED_API_KEY", secret)
+    scripts["leaky"] = Scripted(reply=_Flaky(99, RuntimeError(f"auth failed for key {secret}")))
+    client = _client(tmp_path, CallPolicy(max_retries=0))
+    reply = client.call(_req("scripted/leaky"))
+    assert reply.error is not None and secret not in reply.error and "<SCRIPTED_API_KEY>" in reply.error
+    scripts["leaky"].reply = lambda p: "fine"
+    client.call(_req("scripted/leaky"))
+    assert secret.encode() not in (tmp_path / "cache.sqlite").read_bytes()
