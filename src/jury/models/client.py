@@ -37,6 +37,7 @@ def import_litellm():  # type: ignore[no-untyped-def]
 
     litellm.suppress_debug_info = True
     litellm.drop_params = True  # providers that reject seed/logprobs get the call without them
+    litellm.turn_off_message_logging = True  # prompts and replies stay out of litellm's logging
     register_local_provider()
     return litellm
 
@@ -125,7 +126,12 @@ class ModelClient:
         self._seed_checked: set[str] = set()
         # One event loop for the client's life: litellm keeps its HTTP connection pools per loop,
         # and tearing a loop down after every batch costs seconds.
-        self._runner = asyncio.Runner()
+        try:
+            import uvloop
+
+            self._runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
+        except ImportError:
+            self._runner = asyncio.Runner()
 
     def route(self, model: str, deployments: list[dict[str, Any]]) -> None:
         """Spread `model`'s calls over several deployments (servers or providers) with a litellm
