@@ -175,24 +175,27 @@ class _Crash:
 
     def __init__(self, n: int) -> None:
         self.n = n
+        self.answered = 0
 
     def __call__(self, prompt: str) -> str:
-        if self.n <= 0:
+        if self.answered >= self.n:
             raise KeyboardInterrupt
-        self.n -= 1
+        self.answered += 1
         return "A is better [[A]]" if "2" in prompt else "[[B]]"
 
 
 def test_resume_after_a_crash_makes_exactly_the_missing_calls(workdir, scripts):
-    config = _pipeline_setup(workdir, scripts, _Crash(3))
+    crash = _Crash(3)
+    config = _pipeline_setup(workdir, scripts, crash)
     with pytest.raises(KeyboardInterrupt):
         run(config)
-    before = len(scripts["judge"].calls) - 1  # the crashing call was not answered
-    assert before == 3
-    scripts["judge"].reply = _Crash(10**6)
+    assert crash.answered == 3
+    store = workdir / ".jury" / "cache.sqlite"
+    assert CallStore(store).count() == 4 + 3  # generations + the judgments answered before the crash
+    healthy = _Crash(10**6)
+    scripts["judge"].reply = healthy
     resumed = run(config)
-    after = len(scripts["judge"].calls) - before - 1
-    assert before + after == 8  # 4 items x 2 orders: the same as one uninterrupted run
+    assert crash.answered + healthy.answered == 8  # 4 items x 2 orders: as one uninterrupted run
     assert len(scripts["cand"].calls) == 4  # generations were not repeated
 
     fresh_config = RunConfig(**{**config.__dict__, "store": workdir / "fresh-store"})
