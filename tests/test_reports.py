@@ -1,0 +1,124 @@
+"""Report files of a scripted run: what they contain, that hostile text stays text, and that
+`jury report` / `jury compare` work from the stored record without any model call."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from jury import cli
+from jury.errors import JuryError
+
+from .conftest import Scripted
+from .helpers import write_task
+from .report_fixtures import HOSTILE, invoke, setup_scripts, total_calls
+
+
+@pytest.fixture()
+def run_dir(workdir, scripts):
+    task, panel = setup_scripts(workdir, scripts)
+    result = invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel))
+    assert result.exit_code == 0, result.output
+    (folder,) = (workdir / "reports").iterdir()
+    return folder
+
+
+def test_every_report_file_is_written_and_listed(run_dir):
+    data = json.loads((run_dir / "results.json").read_text())
+    assert data["schema_version"] == 2
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(data["files"])
+
+
+def test_html_has_plots_and_escapes_candidate_text(run_dir):
+    page = (run_dir / "report.html").read_text()
+    plots = set(re.findall(r'data-plot="([^"]+)"', page))
+    assert plots == {"win-rate", "judge-win-rate", "kappa-heatmap", "position-bias", "cost"}
+    assert "<script" not in page.lower()  # not even ours: the page runs no script at all
+    assert "&lt;script&gt;document.title=" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
+    assert "https://" not in page
+
+
+def test_markdown_table_rows_keep_their_columns_despite_pipes_and_newlines(run_dir):
+    md = (run_dir / "report.md").read_text()
+    header = next(line for line in md.splitlines() if line.startswith("| item | panel |"))
+    q3 = next(line for line in md.splitlines() if line.startswith("| q3 |"))
+    unescaped_pipes = len(re.findall(r"(?<!\\)\|", q3))
+    assert unescaped_pipes == header.count("|")
+    assert not any(line.startswith("second line") for line in md.splitlines())  # the newline stayed in its row
+    assert "&lt;script&gt;" in q3
+    assert "<script>" not in md
+
+
+def test_csv_tables_hold_one_row_per_item_and_per_judge(run_dir):
+    items = list(csv.DictReader(io.StringIO((run_dir / "items.csv").read_text())))
+    assert [r["item_id"] for r in items] == ["q1", "q2", "q3", "q4"]
+    # the "longer" judge prefers the longer answer: q3's candidate answer is much longer than "Down."
+    q3 = next(r for r in items if r["item_id"] == "q3")
+    assert q3["longer"] == "candidate" and int(q3["candidate_chars"]) == len(HOSTILE)
+    judges = {r["judge"]: r for r in csv.DictReader(io.StringIO((run_dir / "judges.csv").read_text()))}
+    assert set(judges) == {"oracle", "longer", "always-a"}
+    assert float(judges["always-a"]["position_consistency"]) == 0.0
+    assert judges["oracle"]["position_consistency"] == ""  # pointwise: not applicable, not zero
+    results = json.loads((run_dir / "results.json").read_text())
+    assert float(judges["oracle"]["win_rate"]) == pytest.approx(
+        next(j["own_win_rate"] for j in results["judges"] if j["judge"] == "oracle")
+    )
+
+
+def test_results_json_carries_kappa_per_pair_and_cost_per_judge(run_dir):
+    data = json.loads((run_dir / "results.json").read_text())
+    pairs = {(k["judge_a"], k["judge_b"]): k for k in data["judge_kappa"]}
+    assert set(pairs) == {("oracle", "longer"), ("oracle", "always-a"), ("longer", "always-a")}
+    assert all(p["n"] == 4 for p in pairs.values())
+    # prompt tokens of the scripted provider are the prompt's word count: every judge made some calls
+    assert all(c["prompt_tokens"] > 0 for c in data["cost_by_judge"].values())
+
+
+def test_report_command_rerenders_from_the_record_with_zero_model_calls(run_dir, scripts):
+    before = total_calls(scripts)
+    for s in scripts.values():
+        s.fail_with = RuntimeError("no model may be called while re-rendering")
+    original = {n: (run_dir / n).read_text() for n in ("report.md", "items.csv", "judges.csv", "report.html")}
+    for name in original:
+        (run_dir / name).unlink()
+    result = invoke("report", str(run_dir))
+    assert result.exit_code == 0, result.output
+    assert total_calls(scripts) == before
+    for name, text in original.items():
+        assert (run_dir / name).read_text() == text, name
+    assert "win rate 62.5%" in result.output
+
+
+def test_report_command_names_a_missing_run(workdir):
+    with pytest.raises(JuryError, match="no run record"):
+        invoke("report", "does-not-exist")
+
+
+def test_compare_passes_on_an_equal_run_and_fails_on_a_significant_regression(workdir, scripts):
+    rows = [
+        {"id": f"q{k}", "instruction": f"Question {k}?", "reference": f"ans{k}", "baseline": "x"} for k in range(12)
+    ]
+    _, panel = setup_scripts(workdir, scripts, answers={r["instruction"]: r["reference"] for r in rows})
+    task = write_task(workdir / "tasks", rows)  # 12 items: the 4-item task is too small to be significant
+    scripts["worse"] = Scripted(reply=lambda p: "wrong")
+    common = ("--task", str(task), "--panel", str(panel))
+    assert invoke("run", "--candidate", "scripted/cand", *common).exit_code == 0
+    (run_a,) = (workdir / "reports").iterdir()
+    assert invoke("run", "--candidate", "scripted/worse", *common).exit_code == 0
+    (run_b,) = [p for p in (workdir / "reports").iterdir() if p != run_a]
+
+    def gate(*args: str):
+        return CliRunner().invoke(cli.app, ["compare", *args])
+
+    same = gate(str(run_a), str(run_a))
+    assert same.exit_code == 0 and "OK" in same.output
+    assert gate(str(run_b), str(run_a)).exit_code == 0  # B better than A never fails the gate
+    worse = gate(str(run_a), str(run_b), "--alpha", "0.01")
+    assert worse.exit_code == 1, worse.output
+    assert "significantly worse" in worse.output and "paired on 12 shared items" in worse.output
