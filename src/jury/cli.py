@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jury import pipeline
 from jury.cli_agreement import agreement
+from jury.cli_leaderboard import leaderboard_app
 from jury.cli_report import compare, report
 from jury.cli_tasks import tasks_app, validate
 from jury.errors import JuryError
@@ -148,6 +149,7 @@ app.command("agreement")(agreement)
 app.command("report")(report)
 app.command("compare")(compare)
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(leaderboard_app, name="leaderboard")
 app.command("validate")(validate)
 
 
