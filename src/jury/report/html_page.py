@@ -14,7 +14,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.text{max-width:420px;white-space:pre-wrap;word-break:break-word}
+td.text{max-width:420px;white-space:pre-wrap;word-break:break-word}.standings td{white-space:nowrap}
 .headline{font-size:1.15em}.note{color:#555}svg.plot{display:block;margin:.8em 0}
 """
 
