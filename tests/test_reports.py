@@ -122,3 +122,16 @@ def test_compare_passes_on_an_equal_run_and_fails_on_a_significant_regression(wo
     worse = gate(str(run_a), str(run_b), "--alpha", "0.01")
     assert worse.exit_code == 1, worse.output
     assert "significantly worse" in worse.output and "paired on 12 shared items" in worse.output
+
+
+def test_terminal_prints_kappa_and_cost_tables_and_markup_in_names_stays_text(workdir, scripts):
+    task, panel = setup_scripts(workdir, scripts)
+    outputs = workdir / "outs.jsonl"
+    outputs.write_text("".join(json.dumps({"id": f"q{k}", "output": "x"}) + "\n" for k in range(1, 5)))
+    result = invoke("run", "--task", str(task), "--candidate-outputs", str(outputs), "--candidate-name",
+                    "[red]not-markup[/red]", "--panel", str(panel))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "[red]not-markup[/red] vs base" in result.output
+    assert "Cohen's kappa between judges" in result.output and "cost per judge" in result.output
+    cost_rows = [line for line in result.output.splitlines() if "oracle" in line and "$0.0000" in line]
+    assert len(cost_rows) == 1
