@@ -135,3 +135,42 @@ def test_terminal_prints_kappa_and_cost_tables_and_markup_in_names_stays_text(wo
     assert "Cohen's kappa between judges" in result.output and "cost per judge" in result.output
     cost_rows = [line for line in result.output.splitlines() if "oracle" in line and "$0.0000" in line]
     assert len(cost_rows) == 1
+
+
+def test_secrets_in_the_environment_or_an_api_base_never_reach_report_files(workdir, scripts, monkeypatch):
+    secret = "sk-test-very-secret-value-1234567890"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    task, panel = setup_scripts(workdir, scripts)
+    text = panel.read_text().replace(
+        "    prompt: probe.txt\n", f"    prompt: probe.txt\n    api_base: http://me:{secret}@judge.local/v1\n", 1
+    )
+    panel.write_text(text)
+    assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel)).exit_code == 0
+    (folder,) = (workdir / "reports").iterdir()
+    record = json.loads((folder / "run.json").read_text())
+    assert any(j["api_base"] and "judge.local" in j["api_base"] for j in record["panel"]["judges"])
+    for path in folder.iterdir():
+        assert secret not in path.read_text(), path.name
+
+
+def test_bias_figures_render_when_the_stats_carry_them(run_dir):
+    from dataclasses import dataclass, fields, replace
+
+    from jury.report.html import render_html
+    from jury.runs import load_run
+    from jury.stats.summary import RunStats
+
+    @dataclass(frozen=True)
+    class Bias:
+        length_preference: float
+
+    @dataclass(frozen=True)
+    class StatsWithBias(RunStats):  # the shape a `bias` field on RunStats would take
+        bias: Bias | None = None
+
+    result = load_run(run_dir)
+    without = render_html(result)
+    assert 'data-plot="position-bias"' in without and "length_preference" not in without
+    stats = StatsWithBias(**{f.name: getattr(result.stats, f.name) for f in fields(result.stats)}, bias=Bias(0.42))
+    with_bias = render_html(replace(result, stats=stats))
+    assert "length_preference" in with_bias and "0.42" in with_bias
