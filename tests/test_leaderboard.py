@@ -65,7 +65,7 @@ def test_submissions_are_judged_ranked_and_rendered(workdir, scripts):
     assert good["n_items"] == "12" and good["panel"] == "test"
     page = (board / "leaderboard.html").read_text()
     assert "&lt;b&gt;evil&lt;/b&gt;" in page and "<b>evil" not in page
-    assert 'data-plot="win-rate"' in page
+    assert 'data-plot="win-rate"' in page and 'data-plot="bt-rating"' in page
     md = (board / "leaderboard.md").read_text()
     assert "\\| model" in md  # the pipe in the name is escaped, the table keeps its columns
     # each submission kept a full report

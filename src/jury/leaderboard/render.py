@@ -11,8 +11,9 @@ from jury.leaderboard.standings import Leaderboard, Standing
 from jury.report.csv_tables import to_csv
 from jury.report.html_page import esc, page, section, table
 from jury.report.markdown import md_cell, pct, wr_text
-from jury.report.svg import CiBar, win_rate_chart
+from jury.report.svg import Axis, CiBar, interval_chart, win_rate_chart
 
+ANCHOR = 1000.0  # the baseline's Bradley-Terry rating (stats.bradley_terry's default base)
 HEADER = ["rank", "model", "win rate (95% CI)", "LC win rate (± SE)", "Bradley-Terry (95% CI)", "items", "panel",
           "judge agreement (Fleiss' κ)", "cost", "submissions"]  # fmt: skip
 
@@ -56,6 +57,22 @@ def render_csv(lb: Leaderboard) -> str:
     return to_csv(header, rows)
 
 
+def _rating_chart(lb: Leaderboard) -> str:
+    rated = [s for s in lb.standings if s.elo is not None]
+    if not rated:
+        return ""
+    bars = [CiBar(s.model, s.elo, s.elo_low, s.elo_high) for s in rated]  # type: ignore[arg-type]
+    low = min([ANCHOR, *(b.low for b in bars)]) - 50
+    high = max([ANCHOR, *(b.high for b in bars)]) + 50
+    step = max(50, round((high - low) / 4 / 50) * 50)
+    first = -(-int(low) // step) * step  # the first multiple of step inside the axis
+    near = [float(t) for t in range(first, int(high) + 1, step) if abs(t - ANCHOR) >= step / 2]
+    ticks = tuple(sorted({ANCHOR, *near}))  # the anchor is labelled; ticks crowding it are not
+    axis = Axis(low, high, ANCHOR, ticks, "{:.0f}")
+    return interval_chart(bars, f"Bradley-Terry rating (95% CI), {lb.baseline} = {ANCHOR:.0f}", "bt-rating", axis,
+                          solid=False)  # fmt: skip
+
+
 def render_html(lb: Leaderboard) -> str:
     rows = [_row(k, s) for k, s in enumerate(lb.standings, 1)]
     chart = win_rate_chart(
@@ -72,7 +89,7 @@ def render_html(lb: Leaderboard) -> str:
         [
             f"<h1>Leaderboard: {esc(lb.board.name)}</h1><p>{esc(_intro(lb))}</p>",
             section("Standings", table(HEADER, rows, numeric=(0, 5, 8, 9), cls="standings"), ident="standings"),
-            section("Win rates", chart, lc_chart, ident="plots"),
+            section("Plots", chart, lc_chart, _rating_chart(lb), ident="plots"),
         ],
     )
 

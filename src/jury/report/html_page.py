@@ -15,6 +15,7 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.text{max-width:420px;white-space:pre-wrap;word-break:break-word}.standings td{white-space:nowrap}
+.standings td:nth-child(2){white-space:normal;word-break:break-word;max-width:260px}
 .headline{font-size:1.15em}.note{color:#555}svg.plot{display:block;margin:.8em 0}
 """
 

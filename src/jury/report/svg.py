@@ -45,22 +45,41 @@ def _label(y: float, text: str) -> str:
     return f'<text x="{LEFT - 6}" y="{y:.1f}" text-anchor="end" dominant-baseline="middle">{escape(short)}</text>'
 
 
+@dataclass(frozen=True)
+class Axis:
+    """The value range a chart shows, where its dashed reference line sits, and how ticks read."""
+
+    low: float
+    high: float
+    reference: float
+    ticks: tuple[float, ...]
+    fmt: str  # format of tick and value labels, e.g. "{:.0%}"
+
+
+PERCENT = Axis(0.0, 1.0, 0.5, (0, 0.25, 0.5, 0.75, 1), "{:.1%}")
+
+
 def win_rate_chart(bars: Sequence[CiBar], title: str, kind: str = "win-rate") -> str:
     """Horizontal bars on a 0-100% axis, a whisker for the CI and a dashed line at 50% (parity)."""
+    return interval_chart(bars, title, kind, PERCENT, solid=True)
+
+
+def interval_chart(bars: Sequence[CiBar], title: str, kind: str, axis: Axis, *, solid: bool) -> str:
+    """Each row a bar (solid) or a dot, with a whisker from low to high when both are known."""
     span = WIDTH - LEFT - RIGHT
     height = TOP + ROW * len(bars) + 24
 
     def x(v: float) -> float:
-        return LEFT + span * min(max(v, 0.0), 1.0)
+        share = (v - axis.low) / (axis.high - axis.low) if axis.high > axis.low else 0.5
+        return LEFT + span * min(max(share, 0.0), 1.0)
 
+    ref = x(axis.reference)
     body = [
-        f'<line x1="{x(0.5):.1f}" y1="{TOP - 4}" x2="{x(0.5):.1f}" y2="{height - 20}" '
-        'stroke="#999" stroke-dasharray="4 3"/>'
+        f'<line x1="{ref:.1f}" y1="{TOP - 4}" x2="{ref:.1f}" y2="{height - 20}" stroke="#999" stroke-dasharray="4 3"/>'
     ]
-    for tick in (0, 0.25, 0.5, 0.75, 1):
-        body.append(
-            f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{int(tick * 100)}%</text>'
-        )
+    for tick in axis.ticks:
+        label = escape(axis.fmt.format(tick).replace(".0%", "%"))
+        body.append(f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle" fill="#555">{label}</text>')
     for k, b in enumerate(bars):
         y = TOP + ROW * k
         mid = y + ROW / 2 - 2
@@ -68,19 +87,26 @@ def win_rate_chart(bars: Sequence[CiBar], title: str, kind: str = "win-rate") ->
         if not _ok(b.value):
             body.append(f'<text x="{LEFT + 4}" y="{mid:.1f}" dominant-baseline="middle" fill="#777">n/a</text>')
             continue
-        body.append(
-            f'<rect class="bar" x="{LEFT}" y="{y + 4}" width="{x(b.value) - LEFT:.1f}" height="{ROW - 12}" '
-            f'fill="{BAR_COLOUR}"><title>{escape(b.label)}: {100 * b.value:.1f}%</title></rect>'
-        )
-        if _ok(b.low) and _ok(b.high):
+        tip = f"<title>{escape(b.label)}: {escape(axis.fmt.format(b.value))}</title>"
+        if solid:
             body.append(
-                f'<g class="ci" stroke="#222">'
-                f'<line x1="{x(b.low):.1f}" y1="{mid:.1f}" x2="{x(b.high):.1f}" y2="{mid:.1f}"/>'
-                f'<line x1="{x(b.low):.1f}" y1="{mid - 5:.1f}" x2="{x(b.low):.1f}" y2="{mid + 5:.1f}"/>'
-                f'<line x1="{x(b.high):.1f}" y1="{mid - 5:.1f}" x2="{x(b.high):.1f}" y2="{mid + 5:.1f}"/></g>'
+                f'<rect class="bar" x="{LEFT}" y="{y + 4}" width="{x(b.value) - LEFT:.1f}" height="{ROW - 12}" '
+                f'fill="{BAR_COLOUR}">{tip}</rect>'
+            )
+        if _ok(b.low) and _ok(b.high):
+            lo, hi = x(b.low), x(b.high)
+            body.append(
+                f'<g class="ci" stroke="#222"><line x1="{lo:.1f}" y1="{mid:.1f}" x2="{hi:.1f}" y2="{mid:.1f}"/>'
+                f'<line x1="{lo:.1f}" y1="{mid - 5:.1f}" x2="{lo:.1f}" y2="{mid + 5:.1f}"/>'
+                f'<line x1="{hi:.1f}" y1="{mid - 5:.1f}" x2="{hi:.1f}" y2="{mid + 5:.1f}"/></g>'
+            )
+        if not solid:
+            body.append(
+                f'<circle class="dot" cx="{x(b.value):.1f}" cy="{mid:.1f}" r="5" fill="{BAR_COLOUR}">{tip}</circle>'
             )
         body.append(
-            f'<text x="{WIDTH - RIGHT + 6}" y="{mid:.1f}" dominant-baseline="middle">{100 * b.value:.1f}%</text>'
+            f'<text x="{WIDTH - RIGHT + 6}" y="{mid:.1f}" dominant-baseline="middle">'
+            f"{escape(axis.fmt.format(b.value))}</text>"
         )
     return _frame(kind, title, height, body)
 
