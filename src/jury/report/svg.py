@@ -132,13 +132,23 @@ def value_chart(rows: Sequence[tuple[str, float]], title: str, unit: str, kind: 
     return _frame(kind, title, height, body)
 
 
+POSITIVE = (33, 102, 172)  # kappa +1
+NEGATIVE = (178, 24, 43)  # kappa -1
+
+
 def _colour(v: float) -> str:
     """-1 red, 0 white, +1 blue: kappa's sign matters (below chance is worse than none)."""
     if not _ok(v):
         return "#eeeeee"
     v = max(-1.0, min(1.0, v))
-    fade = int(255 * (1 - abs(v)))
-    return f"rgb({fade},{fade},255)" if v >= 0 else f"rgb(255,{fade},{fade})"
+    end = POSITIVE if v >= 0 else NEGATIVE
+    r, g, b = (round(255 + (c - 255) * abs(v)) for c in end)
+    return f"rgb({r},{g},{b})"
+
+
+def _ink(v: float) -> str:
+    """Text stays readable on the darkest cells."""
+    return "#ffffff" if _ok(v) and abs(v) > 0.55 else "#222222"
 
 
 def heatmap(labels: Sequence[str], cells: dict[tuple[str, str], float], title: str, kind: str = "kappa-heatmap") -> str:
@@ -155,9 +165,11 @@ def heatmap(labels: Sequence[str], cells: dict[tuple[str, str], float], title: s
             x = LEFT + c * cell
             text = "" if a == b else ("n/a" if not _ok(v) else f"{v:.2f}")
             body.append(
-                f'<rect class="cell" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{_colour(v)}">'
+                f'<rect class="cell" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
+                f'fill="{_colour(v)}" stroke="#cccccc">'
                 f"<title>{escape(a)} / {escape(b)}: {escape(text or '-')}</title></rect>"
-                f'<text x="{x + (cell - 2) / 2}" y="{y + cell / 2}" text-anchor="middle" dominant-baseline="middle">'
+                f'<text x="{x + (cell - 2) / 2}" y="{y + cell / 2}" text-anchor="middle" dominant-baseline="middle" '
+                f'fill="{_ink(v)}">'
                 f"{escape(text)}</text>"
             )
     for c, b in enumerate(labels):
