@@ -174,3 +174,15 @@ def test_bias_figures_render_when_the_stats_carry_them(run_dir):
     stats = StatsWithBias(**{f.name: getattr(result.stats, f.name) for f in fields(result.stats)}, bias=Bias(0.42))
     with_bias = render_html(replace(result, stats=stats))
     assert "length_preference" in with_bias and "0.42" in with_bias
+
+
+def test_report_and_compare_accept_a_run_id_and_refuse_runs_of_different_baselines(run_dir, workdir, scripts):
+    assert invoke("report", run_dir.name, "--reports-dir", str(workdir / "reports")).exit_code == 0
+    base = workdir / "other-base.jsonl"
+    base.write_text("".join(json.dumps({"id": f"q{k}", "output": "x"}) + "\n" for k in range(1, 5)))
+    task, panel = workdir / "tasks" / "mini.yaml", workdir / "panels" / "test.yaml"
+    assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel),
+                  "--baseline-outputs", str(base)).exit_code == 0  # fmt: skip
+    (other,) = [p for p in (workdir / "reports").iterdir() if p != run_dir]
+    with pytest.raises(JuryError, match="different baselines"):
+        invoke("compare", run_dir.name, other.name)

@@ -38,11 +38,12 @@ def compare(
 ) -> None:
     """Exit 1 only when run B's win rate is lower than run A's with statistical significance (paired
     t-test on the items both runs judged); otherwise exit 0, whatever the direction."""
-    from jury.runs import load_run, resolve_run_dir
+    from jury.runs import check_comparable, load_run, resolve_run_dir
     from jury.stats.compare import compare_votes
 
     a = load_run(resolve_run_dir(run_a, reports_dir))
     b = load_run(resolve_run_dir(run_b, reports_dir))
+    check_comparable(a, b)
     c = compare_votes(a.votes, b.votes, alpha=alpha, seed=b.config.seed)
     p = c.paired
     console.print(

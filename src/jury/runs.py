@@ -183,3 +183,13 @@ def load_run(folder: Path) -> RunResult:
         cached_calls=rec["cached_calls"],
         dropped_items=tuple(rec["dropped_items"]),
     )
+
+
+def check_comparable(a: RunResult, b: RunResult) -> None:
+    """A paired comparison only means something on the same task against the same baseline."""
+    for what, x, y in (("task", a.task.name, b.task.name), ("baseline", a.baseline_name, b.baseline_name)):
+        if x != y:
+            raise JuryError(
+                f"the runs have different {what}s ('{x}' and '{y}')",
+                fix=f"compare two runs of the same {what}",
+            )
