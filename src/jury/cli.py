@@ -15,6 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jury import pipeline
 from jury.cli_agreement import agreement
+from jury.cli_leaderboard import leaderboard_app
+from jury.cli_report import compare, report
 from jury.cli_tasks import tasks_app, validate
 from jury.errors import JuryError
 from jury.models.policy import CallPolicy
@@ -144,7 +146,10 @@ app.command("estimate", help="Print the calls `jury run` would make and their wo
     _estimate
 )
 app.command("agreement")(agreement)
+app.command("report")(report)
+app.command("compare")(compare)
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(leaderboard_app, name="leaderboard")
 app.command("validate")(validate)
 
 

@@ -1,34 +1,32 @@
-"""Write reports/<run-id>/: results.json, judgments.jsonl, report.md."""
+"""Write reports/<run-id>/: results.json, judgments.jsonl, run.json, report.md, report.html, CSV tables."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 from jury.pipeline import RunResult
+from jury.report.csv_tables import items_csv, judges_csv
+from jury.report.html import render_html
 from jury.report.markdown import render_markdown
 from jury.report.results_json import results_json
+from jury.runs import judgment_rows, write_run_record
+
+__all__ = ["judgment_rows", "render_files", "write_report"]
 
 
-def judgment_rows(result: RunResult) -> list[dict]:
-    rows = []
-    for j in result.judgments:
-        row = asdict(j)
-        row["preference"] = j.preference.value if j.preference else None
-        row["task"] = result.task.name
-        row["candidate"] = result.config.candidate
-        row["baseline"] = result.baseline_name
-        rows.append(row)
-    return rows
+def render_files(result: RunResult, out: Path) -> None:
+    """Everything derived from the run; rerun by `jury report` from the run record alone."""
+    (out / "results.json").write_text(json.dumps(results_json(result), indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(render_markdown(result), encoding="utf-8")
+    (out / "report.html").write_text(render_html(result), encoding="utf-8")
+    (out / "items.csv").write_text(items_csv(result), encoding="utf-8")
+    (out / "judges.csv").write_text(judges_csv(result), encoding="utf-8")
 
 
 def write_report(result: RunResult) -> Path:
     out = result.report_dir
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results_json(result), indent=2) + "\n", encoding="utf-8")
-    with (out / "judgments.jsonl").open("w", encoding="utf-8") as fh:
-        for row in judgment_rows(result):
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (out / "report.md").write_text(render_markdown(result), encoding="utf-8")
+    write_run_record(result, out)
+    render_files(result, out)
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jury.pipeline import RunResult
 from jury.records import Preference
+from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
 
 
@@ -18,6 +19,10 @@ def pct(x: float | None) -> str:
     return "n/a" if x is None or x != x else f"{100 * x:.1f}%"
 
 
+def num(x: float | None, digits: int = 3) -> str:
+    return "n/a" if x is None or x != x else f"{x:.{digits}f}"
+
+
 def wr_text(w: WinRate) -> str:
     if w.n == 0:
         return "n/a (nothing judged)"
@@ -26,6 +31,32 @@ def wr_text(w: WinRate) -> str:
 
 def _label(p: Preference | None) -> str:
     return "abstained" if p is None else p.value
+
+
+def _kappa_section(result: RunResult) -> list[str]:
+    ag = result.stats.agreement
+    if ag is None:
+        return []
+    lines = ["### Cohen's kappa", "", "| judge A | judge B | items | kappa [95% CI] |", "| --- | --- | --- | --- |"]
+    for p in ag.pairs.itertuples():
+        lines.append(
+            f"| {md_cell(p.rater)} | {md_cell(p.reference)} | {p.n} | {num(p.kappa)} [{num(p.kappa_low)}, "
+            f"{num(p.kappa_high)}] |"
+        )
+    return [*lines, "", f"Fleiss' kappa {num(ag.fleiss.value)} on {ag.fleiss.n_items} items.", ""]
+
+
+def _cost_section(result: RunResult) -> list[str]:
+    usage = usage_by_judge(result.judgments, [j.name for j in result.panel.judges])
+    lines = [
+        "## Cost per judge",
+        "",
+        "| judge | prompt tokens | completion tokens | cost |",
+        "| --- | --- | --- | --- |",
+    ]
+    for judge, u in usage.items():
+        lines.append(f"| {md_cell(judge)} | {u.prompt_tokens} | {u.completion_tokens} | ${u.cost_usd:.4f} |")
+    return [*lines, ""]
 
 
 def render_markdown(result: RunResult) -> str:
@@ -73,6 +104,7 @@ def render_markdown(result: RunResult) -> str:
     for (a, b), ag in s.pair_agreement.items():
         lines.append(f"| {md_cell(a)} | {md_cell(b)} | {pct(ag.rate)} | {ag.n} |")
     lines += ["", f"All judges agree on {pct(s.unanimous.rate)} of {s.unanimous.n} items.", ""]
+    lines += _kappa_section(result) + _cost_section(result)
     if result.panel.notes:
         lines += ["## About this panel", ""] + [f"- {md_cell(n, 1000)}" for n in result.panel.notes] + [""]
     lines += [

@@ -9,9 +9,11 @@ from typing import Any
 
 from jury import __version__
 from jury.pipeline import RunResult
+from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
 
-SCHEMA_VERSION = 1
+# 2: added judge_kappa, cost_by_judge and files (additive; version 1 readers ignore them)
+SCHEMA_VERSION = 2
 
 
 def _num(x: float | None) -> float | None:
@@ -30,6 +32,21 @@ def win_rate_json(w: WinRate) -> dict[str, Any]:
         "n_losses": w.losses,
         "n_abstained": w.abstained,
     }
+
+
+REPORT_FILES = ("results.json", "judgments.jsonl", "run.json", "report.md", "report.html", "items.csv", "judges.csv")
+
+
+def judge_kappa_json(result: RunResult) -> list[dict[str, Any]]:
+    """Cohen's kappa per judge pair with its bootstrap CI, as computed by stats.agreement_report."""
+    ag = result.stats.agreement
+    if ag is None:
+        return []
+    return [
+        {"judge_a": p.rater, "judge_b": p.reference, "n": int(p.n), "kappa": _num(float(p.kappa)),
+         "kappa_low": _num(float(p.kappa_low)), "kappa_high": _num(float(p.kappa_high))}
+        for p in ag.pairs.itertuples()
+    ]  # fmt: skip
 
 
 def results_json(result: RunResult) -> dict[str, Any]:
@@ -88,6 +105,11 @@ def results_json(result: RunResult) -> dict[str, Any]:
             for (a, b), ag in stats.pair_agreement.items()
         ],
         "unanimous": {"rate": _num(stats.unanimous.rate), "n": stats.unanimous.n},
+        "judge_kappa": judge_kappa_json(result),
+        "cost_by_judge": {
+            judge: asdict(u) for judge, u in usage_by_judge(result.judgments, [j.name for j in panel.judges]).items()
+        },
+        "files": list(REPORT_FILES),
         "usage": {model: asdict(u) for model, u in result.usage.items()},
         "model_calls": result.model_calls,
         "cached_calls": result.cached_calls,

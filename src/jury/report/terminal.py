@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from jury.pipeline import Estimate, RunResult
-from jury.report.markdown import pct, wr_text
+from jury.report.markdown import num, pct, wr_text
+from jury.stats.costs import usage_by_judge
 
 
 def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
     s = result.stats
     w = s.win_rate
     console.print(
-        f"\n[bold]{result.config.candidate}[/] vs [bold]{result.baseline_name}[/] "
-        f"on {result.task.name} ({len(result.task.items)} items"
+        f"\n[bold]{escape(result.config.candidate)}[/] vs [bold]{escape(result.baseline_name)}[/] "
+        f"on {escape(result.task.name)} ({len(result.task.items)} items"
         + (f", {len(result.dropped_items)} dropped: no imported output" if result.dropped_items else "")
-        + f"), panel '{result.panel.name}'",
+        + f"), panel '{escape(result.panel.name)}'",
         markup=True,
         highlight=False,
     )
@@ -40,8 +42,31 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
     console.print(table)
     for (a, b), ag in s.pair_agreement.items():
         console.print(f"judges {a} and {b} agree on {pct(ag.rate)} of {ag.n} items", highlight=False)
+    _print_kappa(result, console)
+    _print_cost(result, console)
     console.print(f"model calls: {result.model_calls} made, {result.cached_calls} from the store", highlight=False)
     console.print(f"report: {report_dir}", highlight=False, soft_wrap=True)
+
+
+def _print_kappa(result: RunResult, console: Console) -> None:
+    ag = result.stats.agreement
+    if ag is None:
+        return
+    table = Table(title="Cohen's kappa between judges", title_justify="left")
+    for col in ("judge A", "judge B", "items", "kappa [95% CI]"):
+        table.add_column(col)
+    for p in ag.pairs.itertuples():
+        table.add_row(p.rater, p.reference, str(p.n), f"{num(p.kappa)} [{num(p.kappa_low)}, {num(p.kappa_high)}]")
+    console.print(table)
+
+
+def _print_cost(result: RunResult, console: Console) -> None:
+    table = Table(title="cost per judge", title_justify="left")
+    for col in ("judge", "prompt tokens", "completion tokens", "cost"):
+        table.add_column(col, justify="left" if col == "judge" else "right")
+    for judge, u in usage_by_judge(result.judgments, [j.name for j in result.panel.judges]).items():
+        table.add_row(judge, str(u.prompt_tokens), str(u.completion_tokens), f"${u.cost_usd:.4f}")
+    console.print(table)
 
 
 def print_estimate(e: Estimate, console: Console) -> None:

@@ -1,0 +1,61 @@
+"""`jury report RUN` re-renders a run's files from its record; `jury compare A B` is a CI gate.
+Parse, call the library, render: neither makes a model call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from jury.report.markdown import pct
+
+console = Console()
+
+
+def report(
+    run: Annotated[str, typer.Argument(help="A reports/<run-id> folder, or a run id under --reports-dir.")],
+    reports_dir: Annotated[Path, typer.Option(help="Where run folders live.")] = Path("reports"),
+) -> None:
+    """Re-render report.md, report.html, results.json and the CSV tables of a run from its stored record
+    (run.json + judgments.jsonl), with no model call."""
+    from jury.report.files import render_files
+    from jury.report.terminal import print_summary
+    from jury.runs import load_run, resolve_run_dir
+
+    folder = resolve_run_dir(run, reports_dir)
+    result = load_run(folder)
+    render_files(result, folder)
+    print_summary(result, console, str(folder))
+
+
+def compare(
+    run_a: Annotated[str, typer.Argument(help="The reference run (e.g. main's).")],
+    run_b: Annotated[str, typer.Argument(help="The run under test (e.g. the pull request's).")],
+    alpha: Annotated[float, typer.Option(min=1e-6, max=0.5, help="Significance level of the paired test.")] = 0.05,
+    reports_dir: Annotated[Path, typer.Option(help="Where run folders live.")] = Path("reports"),
+) -> None:
+    """Exit 1 only when run B's win rate is lower than run A's with statistical significance (paired
+    t-test on the items both runs judged); otherwise exit 0, whatever the direction."""
+    from jury.runs import check_comparable, load_run, resolve_run_dir
+    from jury.stats.compare import compare_votes
+
+    a = load_run(resolve_run_dir(run_a, reports_dir))
+    b = load_run(resolve_run_dir(run_b, reports_dir))
+    check_comparable(a, b)
+    c = compare_votes(a.votes, b.votes, alpha=alpha, seed=b.config.seed)
+    p = c.paired
+    console.print(
+        f"A {a.run_id}: {pct(a.stats.win_rate.value)}   B {b.run_id}: {pct(b.stats.win_rate.value)}\n"
+        f"paired on {c.shared_items} shared items (only in A: {c.only_in_a}, only in B: {c.only_in_b}): "
+        f"B - A = {100 * p.mean_difference:+.1f} points, {int(100 * (1 - alpha))}% CI "
+        f"[{100 * p.ci_low:+.1f}, {100 * p.ci_high:+.1f}], p = {p.p_value:.3g}; "
+        f"B better on {p.b_better} items, A better on {p.a_better}",
+        highlight=False,
+        markup=False,
+    )
+    if c.b_significantly_worse:
+        console.print(f"FAIL: B is significantly worse than A (p < {alpha})", highlight=False, markup=False)
+        raise typer.Exit(1)
+    console.print(f"OK: no significant regression at alpha = {alpha}", highlight=False, markup=False)

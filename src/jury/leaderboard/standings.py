@@ -1,0 +1,132 @@
+"""The numbers of a leaderboard, one row per model, each from the stats package: the run's win rate
+with its CI, the length-controlled win rate, and Bradley-Terry ratings fitted on every model's
+battles against the shared baseline. Rendering lives in render.py."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from jury.errors import JuryError
+from jury.leaderboard.board import Board, Entry, current_entries, history
+from jury.pipeline import RunResult
+from jury.records import Preference
+from jury.runs import load_run
+from jury.stats.bradley_terry import bradley_terry_battles
+from jury.stats.compare import vote_scores
+from jury.stats.costs import usage_by_judge
+from jury.stats.length_control import length_controlled_win_rate
+from jury.stats.winrate import WinRate
+
+BT_ROUNDS = 500
+_WINNER = {Preference.CANDIDATE: "model_a", Preference.BASELINE: "model_b", Preference.TIE: "tie"}
+
+
+@dataclass(frozen=True)
+class Standing:
+    model: str
+    run_id: str
+    win_rate: WinRate
+    lc_win_rate: float | None  # None: the length-control fit was not possible (reason in lc_note)
+    lc_standard_error: float | None
+    lc_note: str
+    elo: float | None
+    elo_low: float | None
+    elo_high: float | None
+    n_items: int
+    panel: str
+    fleiss_kappa: float | None  # judge agreement on this model's items; None with one judge
+    cost_usd: float
+    submissions: int  # how many times this model was submitted (the history)
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    board: Board
+    baseline: str
+    task: str  # the task's name, as the runs recorded it
+    panel: str
+    standings: tuple[Standing, ...]  # best first
+    bt_note: str  # why ratings are missing, when they are
+
+
+def _length_controlled(r: RunResult) -> tuple[float | None, float | None, str]:
+    scores = vote_scores(r.votes)
+    ids = list(scores)
+    outputs = {o.item_id: o.text for o in r.outputs}
+    if len(ids) < 3:
+        return None, None, "too few judged items"
+    try:
+        lc = length_controlled_win_rate(
+            [scores[i] for i in ids],
+            [len(outputs[i]) for i in ids],
+            [len(r.baseline[i]) for i in ids],
+            np.zeros(len(ids)),  # no per-instruction difficulty is known: the term drops out
+        )
+    except JuryError as exc:
+        return None, None, exc.problem
+    return lc.value, lc.standard_error, ""
+
+
+def _battles(runs: dict[str, RunResult], baseline: str) -> pd.DataFrame:
+    rows = [
+        (model, baseline, _WINNER[v.outcome]) for model, r in runs.items() for v in r.votes if v.outcome is not None
+    ]
+    return pd.DataFrame(rows, columns=["model_a", "model_b", "winner"])
+
+
+def _ratings(runs: dict[str, RunResult], baseline: str, seed: int) -> tuple[pd.DataFrame | None, str]:
+    if not runs:
+        return None, "no submissions"
+    try:
+        fit = bradley_terry_battles(_battles(runs, baseline), anchor=baseline, n_rounds=BT_ROUNDS, seed=seed)
+    except JuryError as exc:
+        return None, exc.problem
+    return fit.table, ""
+
+
+def _opt(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+def standings(board: Board) -> Leaderboard:
+    entries: dict[str, Entry] = current_entries(board)
+    runs = {m: load_run(board.folder / "results" / e.run_id) for m, e in entries.items()}
+    baselines = {r.baseline_name for r in runs.values()}
+    if len(baselines) > 1:
+        raise JuryError(f"the board's runs name different baselines: {sorted(baselines)}", where=str(board.folder))
+    baseline = baselines.pop() if baselines else (board.baseline_name or "baseline")
+    ratings, note = _ratings(runs, baseline, board.seed)
+    counts = {m: sum(e.model == m for e in history(board)) for m in entries}
+    rows = []
+    for model, r in runs.items():
+        lc, lc_se, lc_note = _length_controlled(r)
+        elo = ratings.loc[model] if ratings is not None else None
+        ag = r.stats.agreement
+        rows.append(
+            Standing(
+                model=model,
+                run_id=r.run_id,
+                win_rate=r.stats.win_rate,
+                lc_win_rate=lc,
+                lc_standard_error=lc_se,
+                lc_note=lc_note,
+                elo=None if elo is None else float(elo["elo"]),
+                elo_low=None if elo is None else float(elo["elo_low"]),
+                elo_high=None if elo is None else float(elo["elo_high"]),
+                n_items=r.stats.win_rate.n,
+                panel=r.panel.name,
+                fleiss_kappa=_opt(ag.fleiss.value) if ag is not None else None,
+                cost_usd=sum(
+                    u.cost_usd for u in usage_by_judge(r.judgments, [j.name for j in r.panel.judges]).values()
+                ),
+                submissions=counts[model],
+            )
+        )
+    rows.sort(key=lambda s: (s.elo if s.elo is not None else -math.inf, _opt(s.win_rate.value) or 0.0), reverse=True)
+    task = next((r.task.name for r in runs.values()), board.task)
+    panel = next((r.panel.name for r in runs.values()), board.panel)
+    return Leaderboard(board, baseline, task, panel, tuple(rows), note)

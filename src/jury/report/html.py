@@ -1,0 +1,138 @@
+"""report.html: one self-contained page per run, one function per section so sections can be added
+without touching the others. Numbers come from RunStats and the stats package; nothing is computed here."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from jury.pipeline import RunResult
+from jury.report.html_page import esc, num, page, section, table
+from jury.report.markdown import pct, wr_text
+from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
+from jury.stats.costs import usage_by_judge
+
+
+def _header(r: RunResult) -> str:
+    dropped = f"; {len(r.dropped_items)} dropped for lack of an imported output" if r.dropped_items else ""
+    return (
+        f"<h1>jury report: {esc(r.config.candidate)} vs {esc(r.baseline_name)}</h1><ul>"
+        f"<li>run: <code>{esc(r.run_id)}</code></li>"
+        f"<li>task: <code>{esc(r.task.name)}</code> ({len(r.task.items)} items{esc(dropped)})</li>"
+        f"<li>panel: <code>{esc(r.panel.name)}</code>: {esc(r.panel.mode)} mode (every judge votes on every item), "
+        f"{esc(r.panel.rule)} vote, a split vote counts as <code>{esc(r.panel.tie_rule)}</code></li>"
+        f"<li>model calls: {r.model_calls} made, {r.cached_calls} answered from the store</li></ul>"
+    )
+
+
+def _result(r: RunResult) -> str:
+    w = r.stats.win_rate
+    chart = win_rate_chart(
+        [CiBar(r.config.candidate, w.value, w.ci_low, w.ci_high)], f"Win rate vs {r.baseline_name} (95% CI)"
+    )
+    return section(
+        "Result",
+        f'<p class="headline"><b>Win rate of the candidate against the baseline: {esc(wr_text(w))}</b> '
+        f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {r.config.seed}).</p>",
+        f"<p>Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.</p>",
+        chart,
+        ident="result",
+    )
+
+
+def _judges(r: RunResult) -> str:
+    specs = {j.name: j for j in r.panel.judges}
+    rows = []
+    for js in r.stats.judges:
+        pc = js.position_consistency
+        rows.append(
+            [
+                js.judge,
+                specs[js.judge].model,
+                specs[js.judge].strategy,
+                wr_text(js.win_rate),
+                pct(js.agreement_with_panel.rate),
+                f"{pct(pc.rate)} (n={pc.n})" if pc.rate is not None else "n/a (order-independent)",
+                js.abstentions,
+            ]
+        )
+    header = ["judge", "model", "strategy", "own win rate (95% CI)", "agrees with panel", "position consistency",
+              "abstentions"]  # fmt: skip
+    bars = [CiBar(js.judge, js.win_rate.value, js.win_rate.ci_low, js.win_rate.ci_high) for js in r.stats.judges]
+    return section(
+        "Judges", table(header, rows, numeric=(6,)), win_rate_chart(bars, "Each judge's own win rate (95% CI)",
+                                                                    "judge-win-rate"), ident="judges"
+    )  # fmt: skip
+
+
+def _agreement(r: RunResult) -> str:
+    ag = r.stats.agreement
+    if ag is None:
+        return section("Agreement between judges", "<p>One judge: no agreement to measure.</p>", ident="agreement")
+    pairs = ag.pairs
+    rows = [
+        [p.rater, p.reference, p.n, pct(p.agreement), f"{num(p.kappa)} [{num(p.kappa_low)}, {num(p.kappa_high)}]"]
+        for p in pairs.itertuples()
+    ]
+    cells = {(p.rater, p.reference): p.kappa for p in pairs.itertuples()}
+    chart = heatmap([j.name for j in r.panel.judges], cells, "Cohen's kappa between judges")
+    many = (
+        f"<p>Fleiss' kappa {num(ag.fleiss.value)} on {ag.fleiss.n_items} items; "
+        f"Krippendorff's alpha (nominal) {num(ag.alpha_nominal.value)}. "
+        f"All judges agree on {pct(r.stats.unanimous.rate)} of {r.stats.unanimous.n} items.</p>"
+    )
+    header = ["judge A", "judge B", "items", "agreement", "Cohen's kappa [95% CI]"]
+    return section("Agreement between judges", table(header, rows, numeric=(2,)), chart, many, ident="agreement")
+
+
+def _bias(r: RunResult) -> str:
+    """Position consistency per judge (pairwise judges only) and, when the stats carry them, the bias
+    diagnostics (a `bias` field on RunStats, rendered field by field); absent figures are left out."""
+    parts = []
+    shown = [js for js in r.stats.judges if js.position_consistency.rate is not None]
+    if shown:
+        bars = [CiBar(js.judge, js.position_consistency.rate, float("nan"), float("nan")) for js in shown]
+        parts.append(win_rate_chart(bars, "Position consistency (verdict survives swapping A and B)", "position-bias"))
+    bias = getattr(r.stats, "bias", None)
+    if bias is not None and dataclasses.is_dataclass(bias):
+        rows = [[k, v] for k, v in dataclasses.asdict(bias).items()]
+        parts.append(table(["diagnostic", "value"], rows))
+    return section("Position and length bias", *parts, ident="bias") if parts else ""
+
+
+def _cost(r: RunResult) -> str:
+    usage = usage_by_judge(r.judgments, [j.name for j in r.panel.judges])
+    rows = [[j, u.prompt_tokens, u.completion_tokens, f"${u.cost_usd:.4f}"] for j, u in usage.items()]
+    chart = value_chart([(j, u.cost_usd) for j, u in usage.items()], "Cost per judge (USD)", "${:.4f}", "cost")
+    note = '<p class="note">Calls answered from the store are counted at the cost of the call that stored them.</p>'
+    return section("Cost per judge", table(["judge", "prompt tokens", "completion tokens", "cost"], rows,
+                                           numeric=(1, 2, 3)), chart, note, ident="cost")  # fmt: skip
+
+
+def _notes(r: RunResult) -> str:
+    if not r.panel.notes:
+        return ""
+    return section("About this panel", "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in r.panel.notes) + "</ul>")
+
+
+def _items(r: RunResult) -> str:
+    judges = [j.name for j in r.panel.judges]
+    outputs = {o.item_id: o.text for o in r.outputs}
+    prompts = {i.item_id: i.prompt for i in r.task.items}
+
+    def label(p: object) -> str:
+        return "abstained" if p is None else str(getattr(p, "value", p))
+
+    rows = [
+        [v.item_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges), prompts.get(v.item_id, ""),
+         outputs.get(v.item_id, ""), r.baseline.get(v.item_id, "")]
+        for v in r.votes
+    ]  # fmt: skip
+    header = ["item", "panel", *judges, "prompt", "candidate output", "baseline output"]
+    return section("Items", table(header, rows, cls="items"), ident="items")
+
+
+SECTIONS = (_header, _result, _judges, _agreement, _bias, _cost, _notes, _items)
+
+
+def render_html(result: RunResult) -> str:
+    return page(f"jury report: {result.config.candidate} vs {result.baseline_name}", [s(result) for s in SECTIONS])

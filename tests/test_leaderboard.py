@@ -1,0 +1,124 @@
+"""Leaderboards on a board folder with scripted judges: submit, validate, replace, rank, render."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from jury.errors import JuryError
+
+from .conftest import Scripted
+from .helpers import write_panel, write_task
+from .report_fixtures import HOSTILE, invoke, probe_oracle, setup_scripts, total_calls
+
+EVIL_NAME = "<b>evil</b> | model"
+# 12 items, so every model both wins and loses in (nearly) every bootstrap resample of the BT fit
+ROWS = [{"id": f"q{k}", "instruction": f"Question {k}?", "reference": f"r{k}", "baseline": "r0" if k < 4 else "no"}
+        for k in range(12)]  # fmt: skip
+# the baseline is right on q0-q3 only; GOOD is right on q0-q1 and q4-q9, BAD on q0 and q4-q6 plus hostile text
+GOOD = {f"q{k}": f"r{k}" if k in (0, 1, 4, 5, 6, 7, 8, 9) else "no" for k in range(12)}
+BAD = {f"q{k}": f"r{k}" if k in (0, 4, 5, 6) else ("no" if k != 11 else HOSTILE) for k in range(12)}
+
+
+def make_board(workdir, scripts):
+    setup_scripts(workdir, scripts)
+    scripts["oracle2"] = Scripted(reply=lambda p: "Yes", p_yes=probe_oracle)
+    board = workdir / "board"
+    write_task(board / "task", ROWS)
+    write_panel(
+        board / "panel",
+        [
+            {"name": "oracle", "model": "scripted/oracle", "strategy": "pointwise_probe"},
+            {"name": "oracle2", "model": "scripted/oracle2", "strategy": "pointwise_probe"},
+        ],
+    )
+    (board / "board.yaml").write_text("name: mini-board\ntask: task/mini.yaml\npanel: panel/test.yaml\n")
+    return board
+
+
+def outputs_file(path, answers):
+    path.write_text("".join(json.dumps({"id": r["id"], "output": answers[r["id"]]}) + "\n" for r in ROWS))
+    return path
+
+
+def submit(board, path, model, *extra):
+    return invoke("leaderboard", "submit", "--board", str(board), "--outputs", str(path), "--model", model, *extra)
+
+
+def _csv(board):
+    return list(csv.DictReader(io.StringIO((board / "leaderboard.csv").read_text())))
+
+
+def test_submissions_are_judged_ranked_and_rendered(workdir, scripts):
+    board = make_board(workdir, scripts)
+    assert submit(board, outputs_file(workdir / "good.jsonl", GOOD), "good-model").exit_code == 0
+    assert submit(board, outputs_file(workdir / "bad.jsonl", BAD), EVIL_NAME).exit_code == 0
+    rows = _csv(board)
+    assert [r["model"] for r in rows] == ["good-model", EVIL_NAME]
+    good, bad = rows
+    assert float(good["win_rate"]) > float(bad["win_rate"])
+    assert float(good["elo"]) > float(bad["elo"])
+    assert float(good["elo_low"]) <= float(good["elo"]) <= float(good["elo_high"])
+    assert good["n_items"] == "12" and good["panel"] == "test"
+    page = (board / "leaderboard.html").read_text()
+    assert "&lt;b&gt;evil&lt;/b&gt;" in page and "<b>evil" not in page
+    assert 'data-plot="win-rate"' in page and 'data-plot="bt-rating"' in page
+    md = (board / "leaderboard.md").read_text()
+    assert "\\| model" in md  # the pipe in the name is escaped, the table keeps its columns
+    # each submission kept a full report
+    assert len(list((board / "results").iterdir())) == 2
+
+
+def test_show_rerenders_without_model_calls(workdir, scripts):
+    board = make_board(workdir, scripts)
+    submit(board, outputs_file(workdir / "good.jsonl", GOOD), "good-model")
+    (board / "leaderboard.csv").unlink()
+    before = total_calls(scripts)
+    for s in scripts.values():
+        s.fail_with = RuntimeError("show must not call a model")
+    result = invoke("leaderboard", "show", str(board))
+    assert result.exit_code == 0, result.output
+    assert total_calls(scripts) == before
+    assert [r["model"] for r in _csv(board)] == ["good-model"]
+
+
+def test_resubmitting_needs_replace_and_keeps_history(workdir, scripts):
+    board = make_board(workdir, scripts)
+    first = outputs_file(workdir / "v1.jsonl", BAD)
+    submit(board, first, "m")
+    with pytest.raises(JuryError, match="already on board"):
+        submit(board, outputs_file(workdir / "v2.jsonl", GOOD), "m")
+    assert submit(board, workdir / "v2.jsonl", "m", "--replace").exit_code == 0
+    log = [json.loads(line) for line in (board / "submissions.jsonl").read_text().splitlines()]
+    assert [e["model"] for e in log] == ["m", "m"]
+    assert log[1]["replaces"] == log[0]["run_id"]
+    assert all((board / e["submission"]).is_file() for e in log)  # the old file is kept
+    (row,) = _csv(board)
+    assert row["submissions"] == "2" and row["run_id"] == log[1]["run_id"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([{"id": "q1", "output": "2"}], "no output"),  # incomplete
+        ([{"id": r["id"], "output": "x"} for r in ROWS] + [{"id": "q9", "output": "x"}], "q9"),  # unknown id
+        ([{"id": r["id"], "output": "x"} for r in ROWS] + [{"id": "q1", "output": "y"}], "q1"),  # duplicate id
+    ],
+)
+def test_invalid_submissions_are_refused_before_anything_is_stored(workdir, scripts, lines, message):
+    board = make_board(workdir, scripts)
+    path = workdir / "sub.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    with pytest.raises(JuryError, match=message):
+        submit(board, path, "m")
+    assert not (board / "submissions").exists() and not (board / "submissions.jsonl").exists()
+    assert total_calls(scripts) == 0
+
+
+def test_the_baseline_name_cannot_be_submitted(workdir, scripts):
+    board = make_board(workdir, scripts)
+    with pytest.raises(JuryError, match="baseline"):
+        submit(board, outputs_file(workdir / "g.jsonl", GOOD), "base")

@@ -1,0 +1,188 @@
+"""Report files of a scripted run: what they contain, that hostile text stays text, and that
+`jury report` / `jury compare` work from the stored record without any model call."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from jury import cli
+from jury.errors import JuryError
+
+from .conftest import Scripted
+from .helpers import write_task
+from .report_fixtures import HOSTILE, invoke, setup_scripts, total_calls
+
+
+@pytest.fixture()
+def run_dir(workdir, scripts):
+    task, panel = setup_scripts(workdir, scripts)
+    result = invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel))
+    assert result.exit_code == 0, result.output
+    (folder,) = (workdir / "reports").iterdir()
+    return folder
+
+
+def test_every_report_file_is_written_and_listed(run_dir):
+    data = json.loads((run_dir / "results.json").read_text())
+    assert data["schema_version"] == 2
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(data["files"])
+
+
+def test_html_has_plots_and_escapes_candidate_text(run_dir):
+    page = (run_dir / "report.html").read_text()
+    plots = set(re.findall(r'data-plot="([^"]+)"', page))
+    assert plots == {"win-rate", "judge-win-rate", "kappa-heatmap", "position-bias", "cost"}
+    assert "<script" not in page.lower()  # not even ours: the page runs no script at all
+    assert "&lt;script&gt;document.title=" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
+    assert "https://" not in page
+
+
+def test_markdown_table_rows_keep_their_columns_despite_pipes_and_newlines(run_dir):
+    md = (run_dir / "report.md").read_text()
+    header = next(line for line in md.splitlines() if line.startswith("| item | panel |"))
+    q3 = next(line for line in md.splitlines() if line.startswith("| q3 |"))
+    unescaped_pipes = len(re.findall(r"(?<!\\)\|", q3))
+    assert unescaped_pipes == header.count("|")
+    assert not any(line.startswith("second line") for line in md.splitlines())  # the newline stayed in its row
+    assert "&lt;script&gt;" in q3
+    assert "<script>" not in md
+
+
+def test_csv_tables_hold_one_row_per_item_and_per_judge(run_dir):
+    items = list(csv.DictReader(io.StringIO((run_dir / "items.csv").read_text())))
+    assert [r["item_id"] for r in items] == ["q1", "q2", "q3", "q4"]
+    # the "longer" judge prefers the longer answer: q3's candidate answer is much longer than "Down."
+    q3 = next(r for r in items if r["item_id"] == "q3")
+    assert q3["longer"] == "candidate" and int(q3["candidate_chars"]) == len(HOSTILE)
+    judges = {r["judge"]: r for r in csv.DictReader(io.StringIO((run_dir / "judges.csv").read_text()))}
+    assert set(judges) == {"oracle", "longer", "always-a"}
+    assert float(judges["always-a"]["position_consistency"]) == 0.0
+    assert judges["oracle"]["position_consistency"] == ""  # pointwise: not applicable, not zero
+    results = json.loads((run_dir / "results.json").read_text())
+    assert float(judges["oracle"]["win_rate"]) == pytest.approx(
+        next(j["own_win_rate"] for j in results["judges"] if j["judge"] == "oracle")
+    )
+
+
+def test_results_json_carries_kappa_per_pair_and_cost_per_judge(run_dir):
+    data = json.loads((run_dir / "results.json").read_text())
+    pairs = {(k["judge_a"], k["judge_b"]): k for k in data["judge_kappa"]}
+    assert set(pairs) == {("oracle", "longer"), ("oracle", "always-a"), ("longer", "always-a")}
+    assert all(p["n"] == 4 for p in pairs.values())
+    # prompt tokens of the scripted provider are the prompt's word count: every judge made some calls
+    assert all(c["prompt_tokens"] > 0 for c in data["cost_by_judge"].values())
+
+
+def test_report_command_rerenders_from_the_record_with_zero_model_calls(run_dir, scripts):
+    before = total_calls(scripts)
+    for s in scripts.values():
+        s.fail_with = RuntimeError("no model may be called while re-rendering")
+    original = {n: (run_dir / n).read_text() for n in ("report.md", "items.csv", "judges.csv", "report.html")}
+    for name in original:
+        (run_dir / name).unlink()
+    result = invoke("report", str(run_dir))
+    assert result.exit_code == 0, result.output
+    assert total_calls(scripts) == before
+    for name, text in original.items():
+        assert (run_dir / name).read_text() == text, name
+    assert "win rate 62.5%" in result.output
+
+
+def test_report_command_names_a_missing_run(workdir):
+    with pytest.raises(JuryError, match="no run record"):
+        invoke("report", "does-not-exist")
+
+
+def test_compare_passes_on_an_equal_run_and_fails_on_a_significant_regression(workdir, scripts):
+    rows = [
+        {"id": f"q{k}", "instruction": f"Question {k}?", "reference": f"ans{k}", "baseline": "x"} for k in range(12)
+    ]
+    _, panel = setup_scripts(workdir, scripts, answers={r["instruction"]: r["reference"] for r in rows})
+    task = write_task(workdir / "tasks", rows)  # 12 items: the 4-item task is too small to be significant
+    scripts["worse"] = Scripted(reply=lambda p: "wrong")
+    common = ("--task", str(task), "--panel", str(panel))
+    assert invoke("run", "--candidate", "scripted/cand", *common).exit_code == 0
+    (run_a,) = (workdir / "reports").iterdir()
+    assert invoke("run", "--candidate", "scripted/worse", *common).exit_code == 0
+    (run_b,) = [p for p in (workdir / "reports").iterdir() if p != run_a]
+
+    def gate(*args: str):
+        return CliRunner().invoke(cli.app, ["compare", *args])
+
+    same = gate(str(run_a), str(run_a))
+    assert same.exit_code == 0 and "OK" in same.output
+    assert gate(str(run_b), str(run_a)).exit_code == 0  # B better than A never fails the gate
+    worse = gate(str(run_a), str(run_b), "--alpha", "0.01")
+    assert worse.exit_code == 1, worse.output
+    assert "significantly worse" in worse.output and "paired on 12 shared items" in worse.output
+
+
+def test_terminal_prints_kappa_and_cost_tables_and_markup_in_names_stays_text(workdir, scripts):
+    task, panel = setup_scripts(workdir, scripts)
+    outputs = workdir / "outs.jsonl"
+    outputs.write_text("".join(json.dumps({"id": f"q{k}", "output": "x"}) + "\n" for k in range(1, 5)))
+    result = invoke("run", "--task", str(task), "--candidate-outputs", str(outputs), "--candidate-name",
+                    "[red]not-markup[/red]", "--panel", str(panel))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "[red]not-markup[/red] vs base" in result.output
+    assert "Cohen's kappa between judges" in result.output and "cost per judge" in result.output
+    cost_rows = [line for line in result.output.splitlines() if "oracle" in line and "$0.0000" in line]
+    assert len(cost_rows) == 1
+
+
+def test_secrets_in_the_environment_or_an_api_base_never_reach_report_files(workdir, scripts, monkeypatch):
+    secret = "sk-test-very-secret-value-1234567890"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    task, panel = setup_scripts(workdir, scripts)
+    text = panel.read_text().replace(
+        "    prompt: probe.txt\n", f"    prompt: probe.txt\n    api_base: http://me:{secret}@judge.local/v1\n", 1
+    )
+    panel.write_text(text)
+    assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel)).exit_code == 0
+    (folder,) = (workdir / "reports").iterdir()
+    record = json.loads((folder / "run.json").read_text())
+    assert any(j["api_base"] and "judge.local" in j["api_base"] for j in record["panel"]["judges"])
+    for path in folder.iterdir():
+        assert secret not in path.read_text(), path.name
+
+
+def test_bias_figures_render_when_the_stats_carry_them(run_dir):
+    from dataclasses import dataclass, fields, replace
+
+    from jury.report.html import render_html
+    from jury.runs import load_run
+    from jury.stats.summary import RunStats
+
+    @dataclass(frozen=True)
+    class Bias:
+        length_preference: float
+
+    @dataclass(frozen=True)
+    class StatsWithBias(RunStats):  # the shape a `bias` field on RunStats would take
+        bias: Bias | None = None
+
+    result = load_run(run_dir)
+    without = render_html(result)
+    assert 'data-plot="position-bias"' in without and "length_preference" not in without
+    stats = StatsWithBias(**{f.name: getattr(result.stats, f.name) for f in fields(result.stats)}, bias=Bias(0.42))
+    with_bias = render_html(replace(result, stats=stats))
+    assert "length_preference" in with_bias and "0.42" in with_bias
+
+
+def test_report_and_compare_accept_a_run_id_and_refuse_runs_of_different_baselines(run_dir, workdir, scripts):
+    assert invoke("report", run_dir.name, "--reports-dir", str(workdir / "reports")).exit_code == 0
+    base = workdir / "other-base.jsonl"
+    base.write_text("".join(json.dumps({"id": f"q{k}", "output": "x"}) + "\n" for k in range(1, 5)))
+    task, panel = workdir / "tasks" / "mini.yaml", workdir / "panels" / "test.yaml"
+    assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel),
+                  "--baseline-outputs", str(base)).exit_code == 0  # fmt: skip
+    (other,) = [p for p in (workdir / "reports").iterdir() if p != run_dir]
+    with pytest.raises(JuryError, match="different baselines"):
+        invoke("compare", run_dir.name, other.name)
