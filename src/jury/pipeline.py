@@ -20,8 +20,8 @@ from jury.models.budget import estimate_cost
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
 from jury.models.policy import CallPolicy
 from jury.outputs_file import import_outputs
-from jury.panel.aggregate import judge_votes, panel_votes
-from jury.panel.spec import PanelSpec, load_panel
+from jury.panel.aggregate import asked_judges, judge_votes, needs_escalation, panel_votes
+from jury.panel.spec import JudgeSpec, PanelSpec, load_panel
 from jury.panel.strategies import JudgeCall, judge_calls, judgments_for
 from jury.paths import jury_home
 from jury.records import Item, JudgeVote, Judgment, Output, Usage, Vote
@@ -155,27 +155,27 @@ def generate(client: ModelClient, model: str, task: Task, progress: ProgressSink
 
 
 def panel_calls(
-    panel: PanelSpec, items: tuple[Item, ...], candidate: dict[str, str], baseline: dict[str, str]
-) -> list[JudgeCall]:
-    items = tuple(judge_view(i) for i in items)  # multi-turn: the judge reads the whole conversation
-    return [
-        call
-        for judge_spec in panel.judges
-        for item in items
-        for call in judge_calls(judge_spec, item, candidate[item.item_id], baseline[item.item_id])
-    ]
-
-
-def judge(
-    client: ModelClient,
     panel: PanelSpec,
     items: tuple[Item, ...],
     candidate: dict[str, str],
     baseline: dict[str, str],
-    progress: ProgressSink,
+    judges: Callable[[Item], tuple[JudgeSpec, ...]] | None = None,
+) -> list[JudgeCall]:
+    """Calls of the judges asked first on each item (all of them in jury mode, see asked_judges)."""
+    items = tuple(judge_view(i) for i in items)  # multi-turn: the judge reads the whole conversation
+    pick = judges or (lambda item: asked_judges(panel, item.item_id))
+    return [
+        call
+        for item in items
+        for judge_spec in pick(item)
+        for call in judge_calls(judge_spec, item, candidate[item.item_id], baseline[item.item_id])
+    ]
+
+
+def _judge_round(
+    client: ModelClient, panel: PanelSpec, calls: list[JudgeCall], label: str, progress: ProgressSink
 ) -> tuple[Judgment, ...]:
-    calls = panel_calls(panel, items, candidate, baseline)
-    advance = progress.start(f"judging with panel '{panel.name}'", len(calls))
+    advance = progress.start(label, len(calls))
     replies = client.call_many([c.request for c in calls], on_done=lambda _i, _r: advance())
     _stop_if_over_budget(client, "judging")
     grouped: dict[tuple[str, str], dict[str, ModelReply]] = defaultdict(dict)
@@ -187,6 +187,29 @@ def judge(
         for (judge_name, item_id), by_role in grouped.items()
         for judgment in judgments_for(specs[judge_name], item_id, by_role)
     )
+
+
+def judge(
+    client: ModelClient,
+    panel: PanelSpec,
+    items: tuple[Item, ...],
+    candidate: dict[str, str],
+    baseline: dict[str, str],
+    progress: ProgressSink,
+) -> tuple[Judgment, ...]:
+    """One round of calls; in escalate mode a second round asks the third judge where two disagreed."""
+    calls = panel_calls(panel, items, candidate, baseline)
+    judgments = _judge_round(client, panel, calls, f"judging with panel '{panel.name}'", progress)
+    if panel.mode != "escalate":
+        return judgments
+    first = defaultdict(list)
+    for v in judge_votes(judgments):
+        first[v.item_id].append(v)
+    order = {j.name: k for k, j in enumerate(panel.judges)}
+    split = tuple(i for i in items if needs_escalation(sorted(first[i.item_id], key=lambda v: order[v.judge])))
+    third = panel.judges[2]
+    calls = panel_calls(panel, split, candidate, baseline, judges=lambda _item: (third,))
+    return judgments + _judge_round(client, panel, calls, f"escalating to {third.name}", progress)
 
 
 def _run_id(config: RunConfig, task: Task, panel: PanelSpec) -> str:
