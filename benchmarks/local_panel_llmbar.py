@@ -29,7 +29,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar"
 
 
 class _Quiet:
-    def start(self, label, total):  # noqa: ANN001, ANN202
+    def start(self, label, total):
         return lambda: None
 
 
@@ -51,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.data / "LLMBar_Natural.jsonl").exists():
         raise SystemExit(f"LLMBar data not found at {args.data}: pass --data")
-    items, first, second, human = load_items(args.data, args.limit)
+    items, first, second, _human = load_items(args.data, args.limit)
     panel = load_panel(args.panel)
     args.store.parent.mkdir(parents=True, exist_ok=True)
     store = CallStore(args.store)

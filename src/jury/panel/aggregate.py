@@ -68,7 +68,9 @@ def majority(item_id: str, votes: Mapping[str, Preference | None], weights: Mapp
     return Vote(item_id, outcome, dict(votes))
 
 
-def pooled(item_id: str, votes: Mapping[str, Preference | None], scores: Mapping[str, float], rule: str, margin: float) -> Vote:
+def pooled(
+    item_id: str, votes: Mapping[str, Preference | None], scores: Mapping[str, float], rule: str, margin: float
+) -> Vote:
     """Average or median of the voting judges' scores; within `margin` of ½ is a tie."""
     given = [scores[j] for j, p in votes.items() if p is not None and j in scores]
     if not given:
@@ -104,7 +106,9 @@ def panel_vote(panel: PanelSpec, item_id: str, mine: Mapping[str, JudgeVote], as
     voting = [j for j in asked if per_judge.get(j) is not None]
     if len(voting) < panel.quorum:
         reason = f"below quorum: {len(voting)} of {len(asked)} asked judges voted, the panel needs {panel.quorum}"
-        return Vote(item_id, None, per_judge, abstain_reason=reason if voting or panel.quorum > 1 else None, asked=asked)
+        return Vote(
+            item_id, None, per_judge, abstain_reason=reason if voting or panel.quorum > 1 else None, asked=asked
+        )
     ballot = {j: per_judge[j] for j in asked}
     if panel.rule in ("average", "median"):
         scores = {j: mine[j].score for j in asked if j in mine and mine[j].score is not None}

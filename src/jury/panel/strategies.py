@@ -100,7 +100,9 @@ def _pointwise_judgment(judge: JudgeSpec, item_id: str, replies: dict[str, Model
             reasons.append(f"{role}: {reason}")
         else:
             scores[role] = score
-    preference = None if reasons else preference_from_difference(scores["candidate"] - scores["baseline"], judge.tie_margin)
+    preference = (
+        None if reasons else preference_from_difference(scores["candidate"] - scores["baseline"], judge.tie_margin)
+    )
     return Judgment(
         item_id=item_id,
         judge=judge.name,
@@ -134,7 +136,9 @@ _LETTER_TO_PREFERENCE = {
 PREFERENCE_SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: 0.5, Preference.BASELINE: 0.0}
 
 
-def _pairwise_verdict(judge: JudgeSpec, order: str, reply: ModelReply) -> tuple[Preference | None, float | None, str | None]:
+def _pairwise_verdict(
+    judge: JudgeSpec, order: str, reply: ModelReply
+) -> tuple[Preference | None, float | None, str | None]:
     """(preference, candidate score in [0, 1], abstain reason) for one presentation order."""
     if judge.verdict_parser == "five_level":
         a_score, reason = five_level(reply)
