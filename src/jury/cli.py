@@ -69,6 +69,7 @@ _HELP = {
     "candidate_name": "Name to report for --candidate-outputs (default: the model named in the file, else its name).",
     "allow_partial": "Drop items an imported outputs file has no answer for (the report counts them) "
     "instead of failing.",
+    "exclude_same_family": "Leave out judges of the candidate's model family (self-preference); the report names them.",
     "columns": "Column mapping for plain JSONL/CSV files, e.g. prompt=question,id=qid,output=answer.",
 }
 
@@ -93,6 +94,7 @@ def run(
     candidate_name: Annotated[str | None, typer.Option(help=_HELP["candidate_name"])] = None,
     allow_partial: Annotated[bool, typer.Option(help=_HELP["allow_partial"])] = False,
     columns: Annotated[str | None, typer.Option(help=_HELP["columns"])] = None,
+    exclude_same_family: Annotated[bool, typer.Option(help=_HELP["exclude_same_family"])] = False,
 ) -> None:
     """Generate the candidate's answers, judge them against the baseline with the panel, report.
 
@@ -119,6 +121,7 @@ def run(
         candidate_name=candidate_name,
         allow_partial=allow_partial,
         columns=tuple(parse_columns(columns).items()),
+        exclude_same_family=exclude_same_family,
     )
     if dry_run:
         print_estimate(pipeline.estimate(config), stdout)

@@ -18,13 +18,15 @@ from typing import Protocol
 from jury.errors import JuryError
 from jury.models.budget import estimate_cost
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
+from jury.models.families import model_family
 from jury.models.policy import CallPolicy
 from jury.outputs_file import import_outputs
 from jury.panel.aggregate import asked_judges, judge_votes, needs_escalation, panel_votes
-from jury.panel.spec import JudgeSpec, PanelSpec, load_panel
+from jury.panel.spec import JudgeSpec, PanelSpec, load_panel, without_family
 from jury.panel.strategies import JudgeCall, judge_calls, judgments_for
 from jury.paths import jury_home
 from jury.records import Item, JudgeVote, Judgment, Output, Usage, Vote
+from jury.stats.bias import BiasReport, bias_report
 from jury.stats.summary import RunStats, summarize
 from jury.store import CallStore
 from jury.tasks.loader import Task, load_task
@@ -66,6 +68,8 @@ class RunConfig:
     allow_partial: bool = False
     # jury field -> column name, for plain JSONL/CSV tasks and outputs files.
     columns: tuple[tuple[str, str], ...] = ()
+    # Leave out judges of the candidate's own family (self-preference); they are listed in the report.
+    exclude_same_family: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class RunResult:
     cached_calls: int = 0
     # Items left out because an imported outputs file had no answer for them (--allow-partial).
     dropped_items: tuple[str, ...] = ()
+    # Position, length and self-preference diagnostics of the judges on this run.
+    bias: BiasReport | None = None
 
 
 def _baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
@@ -257,6 +263,8 @@ def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     """Everything that can be checked before a model is loaded or a cent is spent."""
     task = load_task(config.task, limit=config.limit, columns=dict(config.columns))
     panel = load_panel(config.panel)
+    if config.exclude_same_family and config.candidate_outputs is None:
+        panel, _ = without_family(panel, model_family(config.candidate))
     if config.candidate_outputs is None:
         check_model(config.candidate)
     for judge_spec in panel.judges:
@@ -337,6 +345,8 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     if config.candidate_outputs is not None:
         name, imported = _imported_candidate(config.candidate_outputs, config, task)
         config = replace(config, candidate=name)  # reports name the imported model
+    if config.exclude_same_family:  # an imported candidate's family is known only now
+        panel, _ = without_family(panel, model_family(config.candidate))
     task, dropped = _keep_answered(task, baseline, *([imported] if imported is not None else []))
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     client = ModelClient(store, config.policy)
@@ -353,6 +363,19 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     jvotes = tuple(judge_votes(judgments))
     votes = tuple(panel_votes(panel, jvotes, [i.item_id for i in task.items]))
     stats = summarize(votes, jvotes, judgments, [j.name for j in panel.judges], seed=config.seed)
+    excluded = (
+        without_family(load_panel(config.panel), model_family(config.candidate))[1]
+        if config.exclude_same_family
+        else ()
+    )
+    bias = bias_report(
+        judgments,
+        votes,
+        {i.item_id: (len(candidate[i.item_id]), len(baseline[i.item_id])) for i in task.items},
+        {j.name: j.family for j in panel.judges},
+        model_family(config.candidate),
+        excluded,
+    )
     run_id = _run_id(config, task, panel)
     return RunResult(
         run_id=run_id,
@@ -371,4 +394,5 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         model_calls=client.calls_made,
         cached_calls=client.cache_hits,
         dropped_items=dropped,
+        bias=bias,
     )

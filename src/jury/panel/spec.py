@@ -9,7 +9,7 @@ panel's verdict and the `quorum` of voting judges below which an item is an abst
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -213,3 +213,19 @@ def load_panel(name_or_path: str) -> PanelSpec:
         score_tie_margin=_number(agg.get("tie_margin", 0.0), "tie_margin", f"{path}: aggregation.tie_margin"),
         seed=seed,
     )
+
+
+def without_family(panel: PanelSpec, family: str | None) -> tuple[PanelSpec, tuple[str, ...]]:
+    """The panel minus the judges of `family`; an error when no judge would be left."""
+    dropped = tuple(j.name for j in panel.judges if family is not None and j.family == family)
+    if not dropped:
+        return panel, ()
+    kept = tuple(j for j in panel.judges if j.name not in dropped)
+    if not kept or (panel.mode == "escalate" and len(kept) != 3):
+        raise JuryError(
+            f"--exclude-same-family would leave panel '{panel.name}' without a usable set of judges "
+            f"(every judge or part of an escalation is of the candidate's family '{family}')",
+            where=str(panel.path),
+            fix="use a panel with judges of other families",
+        )
+    return replace(panel, judges=kept, quorum=min(panel.quorum, len(kept))), dropped

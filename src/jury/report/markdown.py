@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jury.pipeline import RunResult
 from jury.records import Preference
+from jury.report.bias_sections import bias_markdown
 from jury.stats.winrate import WinRate
 
 
@@ -38,8 +39,9 @@ def render_markdown(result: RunResult) -> str:
         f"- task: `{result.task.name}` ({len(result.task.items)} items"
         + (f"; {len(result.dropped_items)} dropped for lack of an imported output" if result.dropped_items else "")
         + ")",
-        f"- panel: `{result.panel.name}` — {result.panel.mode} mode (every judge votes on every item), "
-        f"{result.panel.rule} vote, a split vote counts as `{result.panel.tie_rule}`",
+        f"- panel: `{result.panel.name}` — {result.panel.mode} mode ({result.panel.describe_mode()}), "
+        f"{result.panel.rule} rule ({result.panel.describe_rule()}), a split vote counts as "
+        f"`{result.panel.tie_rule}`, quorum {result.panel.quorum}",
         f"- model calls: {result.model_calls} made, {result.cached_calls} answered from the store",
         "",
         "## Result",
@@ -73,6 +75,7 @@ def render_markdown(result: RunResult) -> str:
     for (a, b), ag in s.pair_agreement.items():
         lines.append(f"| {md_cell(a)} | {md_cell(b)} | {pct(ag.rate)} | {ag.n} |")
     lines += ["", f"All judges agree on {pct(s.unanimous.rate)} of {s.unanimous.n} items.", ""]
+    lines += bias_markdown(result)
     if result.panel.notes:
         lines += ["## About this panel", ""] + [f"- {md_cell(n, 1000)}" for n in result.panel.notes] + [""]
     lines += [

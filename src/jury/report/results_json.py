@@ -9,6 +9,7 @@ from typing import Any
 
 from jury import __version__
 from jury.pipeline import RunResult
+from jury.report.bias_sections import bias_json, votes_json
 from jury.stats.winrate import WinRate
 
 SCHEMA_VERSION = 1
@@ -56,6 +57,10 @@ def results_json(result: RunResult) -> dict[str, Any]:
             "mode": panel.mode,
             "rule": panel.rule,
             "tie_rule": panel.tie_rule,
+            "mode_means": panel.describe_mode(),
+            "rule_means": panel.describe_rule(),
+            "quorum": panel.quorum,
+            "seed": panel.seed,
             "judges": [
                 {
                     "name": j.name,
@@ -64,6 +69,7 @@ def results_json(result: RunResult) -> dict[str, Any]:
                     "strategy": j.strategy,
                     "prompt": j.prompt_file,
                     "weight": j.weight,
+                    "parser": j.verdict_parser,
                 }
                 for j in panel.judges
             ],
@@ -88,6 +94,8 @@ def results_json(result: RunResult) -> dict[str, Any]:
             for (a, b), ag in stats.pair_agreement.items()
         ],
         "unanimous": {"rate": _num(stats.unanimous.rate), "n": stats.unanimous.n},
+        "bias": bias_json(result),
+        "panel_votes": votes_json(result),
         "usage": {model: asdict(u) for model, u in result.usage.items()},
         "model_calls": result.model_calls,
         "cached_calls": result.cached_calls,
