@@ -1,45 +1,59 @@
 """Does the embedded local panel agree with humans? LLMBar Natural, pointwise probes, real models.
 
-Each LLMBar item is a question with two answers and a human (gold) winner, never a tie. Answer 1 is
-shown to the judges as the "candidate" and answer 2 as the "baseline"; each local judge scores each
-answer alone (P(Yes) to "is this answer correct?"). The table gives, for each judge alone, the panel's
-majority vote, the panel's average pooling and a cross-validated calibrated panel (logistic regression
-on the judges' score differences): accuracy against the human winner (a tie counts ½, as a coin flip
-would), Cohen's kappa with a bootstrap CI, and chance (50%, kappa 0).
+Each LLMBar item is a question, two answers and the human (gold) winner, never a tie. Each local
+judge scores each answer alone (P(Yes) to "is this answer correct?") and prefers the higher one.
+Rows: each judge alone; the panel as shipped (majority; with two judges a split is a tie); the panel
+with average pooling of the scores; the calibrated panel (weights fitted by logistic regression,
+each item predicted from weights fitted on the other 4 folds); chance. Accuracy counts a tie ½ (what
+a coin flip would score); kappa is Cohen's with the human winner, 95% bootstrap CI.
 
     PYTHONPATH=src .venv/bin/python benchmarks/local_panel_llmbar.py --limit 100
 
-Every model reply is cached in --store, so a second run only recomputes the table.
+Every model reply is cached in --store, so a second run only recomputes the table (~400 probe
+calls, about 8 minutes on 2 idle cores the first time).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported: no download
+
+from jury.calibrate import calibration_report, item_credit
+from jury.labels_file import WINNERS, LabelledPair
 from jury.models.client import ModelClient
+from jury.panel.aggregate import judge_votes
 from jury.panel.spec import load_panel
 from jury.pipeline import judge
 from jury.records import Item
+from jury.stats.calibration import cross_validated_preference
+from jury.stats.pairwise import paired_comparison_scores
 from jury.store import CallStore
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar"
 
 
 class _Quiet:
-    def start(self, label, total):
+    def start(self, label: str, total: int):
         return lambda: None
 
 
-def load_items(data: Path, limit: int) -> tuple[tuple[Item, ...], dict[str, str], dict[str, str], dict[str, str]]:
+def load_pairs(data: Path, limit: int) -> tuple[LabelledPair, ...]:
+    """LLMBar's label 1 / 2 names the winning answer (output_1 = answer_a)."""
     rows = [json.loads(line) for line in (data / "LLMBar_Natural.jsonl").open()][:limit]
-    items = tuple(Item("llmbar_natural", r["id"], r["question"]) for r in rows)
-    first = {r["id"]: r["answer_a"] for r in rows}
-    second = {r["id"]: r["answer_b"] for r in rows}
-    human = {r["id"]: "candidate" if str(r["label"]) == "1" else "baseline" for r in rows}
-    return items, first, second, human
+    return tuple(
+        LabelledPair(
+            r["id"], r["question"], r["answer_a"], r["answer_b"], WINNERS["a" if str(r["label"]) == "1" else "b"]
+        )
+        for r in rows
+    )
 
 
 def main() -> None:
@@ -51,18 +65,62 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.data / "LLMBar_Natural.jsonl").exists():
         raise SystemExit(f"LLMBar data not found at {args.data}: pass --data")
-    items, first, second, _human = load_items(args.data, args.limit)
-    panel = load_panel(args.panel)
+    pairs = load_pairs(args.data, args.limit)
+    panel = replace(load_panel(args.panel), mode="jury")
     args.store.parent.mkdir(parents=True, exist_ok=True)
     store = CallStore(args.store)
     client = ModelClient(store)
     started = time.perf_counter()
     try:
+        items = tuple(Item("llmbar_natural", p.item_id, p.question) for p in pairs)
+        first = {p.item_id: p.answer_a for p in pairs}
+        second = {p.item_id: p.answer_b for p in pairs}
         judgments = judge(client, panel, items, first, second, _Quiet())
     finally:
         client.close()
         store.close()
-    print(f"{len(judgments)} judgments in {time.perf_counter() - started:.0f} s")
+    elapsed = time.perf_counter() - started
+    jv = judge_votes(judgments)
+    shipped = calibration_report(panel, pairs, jv)
+    pooled = calibration_report(replace(panel, rule="average"), pairs, jv)
+    rows = [*shipped.rows[:-1], pooled.rows[-2], shipped.rows[-1]]
+    print(
+        f"LLMBar Natural, first {len(pairs)} items ({sum(p.human.value == 'candidate' for p in pairs)} won by A), "
+        f"panel '{panel.name}' ({', '.join(j.name for j in panel.judges)}), {len(judgments)} judgments, "
+        f"{elapsed:.0f} s ({client.calls_made} model calls, {client.cache_hits} from the store)\n"
+    )
+    print(f"{'rater':<24} {'accuracy':>9} {'kappa [95% CI]':>26} {'abstained':>10} {'n':>4}")
+    for r in rows:
+        k = r.kappa
+        print(
+            f"{r.rater:<24} {100 * r.accuracy:8.1f}% {k.value:8.3f} [{k.ci_low:6.3f}, {k.ci_high:6.3f}] "
+            f"{r.abstentions:>10} {r.n:>4}"
+        )
+    print(f"{'chance (coin flip)':<24} {50.0:8.1f}% {0.0:8.3f}")
+    w = shipped.weights
+    print(
+        "\nweights fitted on all items: "
+        + ", ".join(
+            f"{j} {c:+.2f} (weight {x:.2f})" for j, c, x in zip(w.judges, w.coefficients, w.weights, strict=True)
+        )
+    )
+    # paired: held-out calibrated panel against the best single member, item by item
+    best = max(shipped.rows[: len(panel.judges)], key=lambda r: r.accuracy)
+    by = {(v.item_id, v.judge): v for v in jv}
+    member = [item_credit(by[(p.item_id, best.rater)].preference, p.human) for p in pairs]
+    names = tuple(j.name for j in panel.judges)
+    scores = np.array(
+        [[by[(p.item_id, n)].score if by[(p.item_id, n)].score is not None else np.nan for n in names] for p in pairs]
+    )
+    a_wins = np.array([p.human.value == "candidate" for p in pairs], dtype=int)
+    held = cross_validated_preference(scores, a_wins, names)
+    calibrated = [1.0 if s == (1 if a else -1) else (0.5 if s == 0 else 0.0) for s, a in zip(held, a_wins, strict=True)]
+    cmp = paired_comparison_scores(member, calibrated)
+    print(
+        f"calibrated (held out) minus the best member ({best.rater}), paired over items: "
+        f"{100 * cmp.mean_difference:+.1f} points, 95% CI [{100 * cmp.ci_low:+.1f}, {100 * cmp.ci_high:+.1f}], "
+        f"p = {cmp.p_value:.2g}"
+    )
 
 
 if __name__ == "__main__":

@@ -162,7 +162,8 @@ def test_rules_and_quorum_by_hand(tmp_path, scripts):
         results[rule] = panel_votes(panel, votes, ["i"])[0]
     assert results["majority"].outcome is B  # 2 votes to 1
     assert results["weighted"].outcome is C  # weight 3 against 2
-    assert results["average"].score == pytest.approx((0.9 + 0.4 + 0.45) / 3) and results["average"].outcome is C
+    assert results["average"].score == pytest.approx((3 * 0.9 + 0.4 + 0.45) / 5)  # weighted by 3, 1, 1
+    assert results["average"].outcome is C
     assert results["median"].score == pytest.approx(0.45) and results["median"].outcome is B
     panel = load_panel(str(panel_file(tmp_path, judges, extra="quorum: 3")))
     short = panel_votes(panel, [_jv("i", "a", C), _jv("i", "b", None), _jv("i", "c", C)], ["i"])[0]

@@ -69,13 +69,23 @@ def majority(item_id: str, votes: Mapping[str, Preference | None], weights: Mapp
 
 
 def pooled(
-    item_id: str, votes: Mapping[str, Preference | None], scores: Mapping[str, float], rule: str, margin: float
+    item_id: str,
+    votes: Mapping[str, Preference | None],
+    scores: Mapping[str, float],
+    rule: str,
+    margin: float,
+    weights: Mapping[str, float] | None = None,
 ) -> Vote:
-    """Average or median of the voting judges' scores; within `margin` of ½ is a tie."""
-    given = [scores[j] for j, p in votes.items() if p is not None and j in scores]
-    if not given:
+    """Weighted average (weights: the judges' `weight`) or median of the voting judges' scores;
+    within `margin` of ½ is a tie."""
+    weights = weights or {}
+    given = [(scores[j], weights.get(j, 1.0)) for j, p in votes.items() if p is not None and j in scores]
+    if not given or (rule == "average" and sum(w for _, w in given) == 0):
         return Vote(item_id, None, dict(votes))
-    score = statistics.fmean(given) if rule == "average" else statistics.median(given)
+    if rule == "average":
+        score = statistics.fmean([s for s, _ in given], weights=[w for _, w in given])
+    else:
+        score = statistics.median([s for s, _ in given])
     return Vote(item_id, preference_from_difference(score - EVEN, margin), dict(votes), score=score)
 
 
@@ -112,7 +122,8 @@ def panel_vote(panel: PanelSpec, item_id: str, mine: Mapping[str, JudgeVote], as
     ballot = {j: per_judge[j] for j in asked}
     if panel.rule in ("average", "median"):
         scores = {j: mine[j].score for j in asked if j in mine and mine[j].score is not None}
-        vote = pooled(item_id, ballot, scores, panel.rule, panel.score_tie_margin)  # type: ignore[arg-type]
+        weights = {j.name: j.weight for j in panel.judges}
+        vote = pooled(item_id, ballot, scores, panel.rule, panel.score_tie_margin, weights)
     else:
         weights = {j.name: (j.weight if panel.rule == "weighted" else 1.0) for j in panel.judges}
         vote = majority(item_id, ballot, weights, panel.tie_rule)

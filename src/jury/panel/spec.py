@@ -44,7 +44,7 @@ Rule = Literal["majority", "weighted", "average", "median"]
 RULES: dict[str, str] = {
     "majority": "one judge, one vote",
     "weighted": "majority of the judges' weights",
-    "average": "mean of the judges' scores (average pooling)",
+    "average": "mean of the judges' scores weighted by their `weight` (average pooling)",
     "median": "median of the judges' scores",
 }
 
