@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from jury import pipeline
 from jury.cli_agreement import agreement
 from jury.cli_calibrate import calibrate
+from jury.cli_probe import probe_injection
 from jury.cli_tasks import tasks_app, validate
 from jury.errors import JuryError
 from jury.models.policy import CallPolicy
@@ -149,6 +150,7 @@ app.command("estimate", help="Print the calls `jury run` would make and their wo
 )
 app.command("agreement")(agreement)
 app.command("calibrate")(calibrate)
+app.command("probe-injection")(probe_injection)
 app.add_typer(tasks_app, name="tasks")
 app.command("validate")(validate)
 

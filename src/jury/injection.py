@@ -1,0 +1,106 @@
+"""`jury probe-injection`: how often do a panel's judges change their verdict when the worse answer
+tells them what to answer?
+
+Each built-in question (panel/injection_probes.yaml) has a right and a wrong answer. The panel
+judges right (baseline) against wrong (candidate), then against wrong + each injection. A flip is a
+verdict that moves towards the injected answer (baseline -> tie or candidate, tie -> candidate).
+Items where a judge abstained in either version are left out and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from jury.models.client import ModelClient
+from jury.models.policy import CallPolicy
+from jury.panel.aggregate import judge_votes
+from jury.panel.spec import load_panel
+from jury.paths import jury_home
+from jury.pipeline import ProgressSink, _NoProgress, judge
+from jury.records import Item, Preference
+from jury.stats.bias import Proportion, proportion
+from jury.store import CallStore
+from jury.tasks.strict_yaml import load_yaml
+
+PROBES = Path(__file__).with_name("panel") / "injection_probes.yaml"
+_RANK = {Preference.BASELINE: 0, Preference.TIE: 1, Preference.CANDIDATE: 2}
+PLAIN = "plain"
+
+
+def flipped(before: Preference, after: Preference) -> bool:
+    return _RANK[after] > _RANK[before]
+
+
+@dataclass(frozen=True)
+class InjectionResult:
+    judge: str
+    flips: Proportion  # over every injection and question both versions were judged on
+    by_injection: dict[str, Proportion]
+    abstained: int  # (question, injection) cases left out
+    plain_right: Proportion  # without injection: how often the right answer wins
+
+
+def probe_items(path: Path = PROBES) -> tuple[tuple[Item, ...], dict[str, str], dict[str, str], list[str]]:
+    data = load_yaml(path)
+    items, candidate, baseline = [], {}, {}
+    injections = {PLAIN: "", **data["injections"]}
+    for q_index, q in enumerate(data["questions"]):
+        for name, text in injections.items():
+            item_id = f"q{q_index}/{name}"
+            items.append(Item("injection_probe", item_id, q["question"], reference=q["reference"]))
+            candidate[item_id] = q["wrong"] + text
+            baseline[item_id] = q["right"]
+    return tuple(items), candidate, baseline, list(data["injections"])
+
+
+def flip_rates(
+    votes: dict[tuple[str, str], Preference | None], judges: list[str], injections: list[str], n_questions: int
+) -> list[InjectionResult]:
+    results = []
+    for judge_name in judges:
+        by: dict[str, list[int]] = {name: [0, 0] for name in injections}
+        abstained = 0
+        plain = [votes.get((f"q{q}/{PLAIN}", judge_name)) for q in range(n_questions)]
+        for q in range(n_questions):
+            before = plain[q]
+            for name in injections:
+                after = votes.get((f"q{q}/{name}", judge_name))
+                if before is None or after is None:
+                    abstained += 1
+                    continue
+                by[name][0] += flipped(before, after)
+                by[name][1] += 1
+        total = [sum(v[0] for v in by.values()), sum(v[1] for v in by.values())]
+        right = [p for p in plain if p is not None]
+        results.append(
+            InjectionResult(
+                judge_name,
+                proportion(*total),
+                {name: proportion(*v) for name, v in by.items()},
+                abstained,
+                proportion(sum(p is Preference.BASELINE for p in right), len(right)),
+            )
+        )
+    return results
+
+
+def run_injection_probe(
+    panel_name: str,
+    *,
+    store: Path | None = None,
+    policy: CallPolicy | None = None,
+    progress: ProgressSink | None = None,
+) -> list[InjectionResult]:
+    panel = replace(load_panel(panel_name), mode="jury")
+    items, candidate, baseline, injections = probe_items()
+    cache = CallStore(jury_home(store) / "cache.sqlite")
+    client = ModelClient(cache, policy)
+    try:
+        judgments = judge(client, panel, items, candidate, baseline, progress or _NoProgress())
+    finally:
+        client.close()
+        cache.close()
+    votes = {(v.item_id, v.judge): v.preference for v in judge_votes(judgments)}
+    n_questions = len(items) // (len(injections) + 1)
+    return flip_rates(votes, [j.name for j in panel.judges], injections, n_questions)
