@@ -141,3 +141,23 @@ def test_calibrate_command_end_to_end_with_scripted_judges(workdir, scripts):
     panel = load_panel(str(path))
     assert panel.rule == "average"
     assert [j.weight for j in panel.judges] == [2.0, 0.0]  # 'flat' carries no information
+
+
+def test_escalation_replayed_on_jury_votes_by_hand(tmp_path):
+    from jury.panel.aggregate import simulate_escalation
+
+    path = panel_file(tmp_path, [{"name": n, "strategy": "single"} for n in ("x", "y", "z")])
+    panel = load_panel(str(path))
+    table = {"1": (C, C, B), "2": (C, B, B), "3": (B, T, C), "4": (B, B, C)}
+    votes = [JudgeVote(i, n, p) for i, ps in table.items() for n, p in zip("xyz", ps, strict=True)]
+    replayed, escalated = simulate_escalation(panel, votes, list(table))
+    assert escalated == 2  # items 2 and 3
+    assert [v.outcome for v in replayed] == [C, B, T, B]  # item 3: C, T, B split three ways -> tie rule 'tie'
+    assert [len(v.asked) for v in replayed] == [2, 3, 3, 2]
+    pairs = tuple(LabelledPair(i, "q", "a", "b", h) for i, h in zip(table, (C, B, C, B), strict=True))
+    pairs += tuple(LabelledPair(f"p{k}", "q", "a", "b", C if k % 2 else B) for k in range(10))
+    votes += [JudgeVote(f"p{k}", n, C if k % 2 else B, None, 0.9 if k % 2 else 0.1) for k in range(10) for n in "xyz"]
+    report = calibration_report(panel, pairs, votes)
+    e = report.escalation
+    assert (e.escalated, e.calls_saved, e.calls_full) == (2, 2 * 12, 6 * 14)
+    assert e.agreement_with_jury == 1.0  # majority of three: 1 C, 2 B, 3 tie, 4 B, same as escalation

@@ -18,7 +18,7 @@ from jury.errors import JuryError
 from jury.labels_file import LabelledPair
 from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
-from jury.panel.aggregate import judge_votes, panel_votes
+from jury.panel.aggregate import CALLS_PER_JUDGE_ITEM, judge_votes, panel_votes, simulate_escalation
 from jury.panel.spec import PanelSpec, load_panel
 from jury.paths import jury_home
 from jury.pipeline import ProgressSink, _NoProgress, judge
@@ -49,6 +49,18 @@ class CalibrationReport:
     n_items: int
     n_fit: int  # items with a human winner (ties cannot train a winner model)
     folds: int
+    escalation: Escalation | None = None  # three-judge panels only
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Escalate mode replayed on the jury's verdicts: what asking the third judge only on a split costs."""
+
+    row: RaterRow
+    escalated: int
+    calls_saved: int
+    calls_full: int
+    agreement_with_jury: float  # share of items where the escalated verdict equals the full jury's
 
 
 def item_credit(predicted: Preference | None, human: Preference) -> float:
@@ -101,8 +113,28 @@ def calibration_report(
     held_out = cross_validated_preference(scores, a_wins, names, folds=folds, seed=seed)
     cal = [_FROM_SIGN[float(s)] for s in held_out]
     rows.append(rater_row("calibrated (held out)", cal, [human[k] for k in decided], None, seed))
-    return CalibrationReport(
-        panel.name, tuple(rows), fit_weights(scores, a_wins, names), len(pairs), len(decided), folds
+    fitted = fit_weights(scores, a_wins, names)
+    escalation = _escalation(panel, jvotes, ids, human, [v.outcome for v in votes], seed) if len(names) == 3 else None
+    return CalibrationReport(panel.name, tuple(rows), fitted, len(pairs), len(decided), folds, escalation)
+
+
+def _escalation(
+    panel: PanelSpec,
+    jvotes: list[JudgeVote],
+    ids: list[str],
+    human: list[Preference],
+    jury: list[Preference | None],
+    seed: int,
+) -> Escalation:
+    votes, escalated = simulate_escalation(panel, jvotes, ids)
+    outcomes = [v.outcome for v in votes]
+    full = len(ids) * len(panel.judges) * CALLS_PER_JUDGE_ITEM
+    return Escalation(
+        row=rater_row("escalate (2, then 3 on a split)", outcomes, human, None, seed),
+        escalated=escalated,
+        calls_saved=(len(ids) - escalated) * CALLS_PER_JUDGE_ITEM,
+        calls_full=full,
+        agreement_with_jury=sum(a == b for a, b in zip(outcomes, jury, strict=True)) / len(ids),
     )
 
 

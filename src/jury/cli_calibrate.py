@@ -61,6 +61,15 @@ def calibrate(
             str(r.n),
         )
     out.print(table)
+    e = report.escalation
+    if e is not None:
+        out.print(
+            f"escalate mode replayed: {_pct(e.row.accuracy)} accuracy, kappa {_num(e.row.kappa.value)}; "
+            f"third judge asked on {e.escalated} of {report.n_items} items, {e.calls_saved} of {e.calls_full} calls "
+            f"saved ({_pct(e.calls_saved / e.calls_full)}); same verdict as the full jury on "
+            f"{_pct(e.agreement_with_jury)} of items",
+            highlight=False,
+        )
     w = report.weights
     for judge, coef, weight in zip(w.judges, w.coefficients, w.weights, strict=True):
         out.print(f"{judge}: coefficient {coef:+.3f}, weight {weight:.4f}", highlight=False)

@@ -12,6 +12,7 @@ import hashlib
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from jury.panel.spec import JudgeSpec, PanelSpec
 from jury.panel.strategies import PREFERENCE_SCORE, preference_from_difference
@@ -143,3 +144,24 @@ def panel_votes(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str
             asked = tuple(j.name for j in panel.judges if j.name in mine)
         out.append(panel_vote(panel, item_id, mine, asked))
     return out
+
+
+CALLS_PER_JUDGE_ITEM = 2  # both orders (pairwise) or both outputs (pointwise)
+
+
+def simulate_escalation(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str]) -> tuple[list[Vote], int]:
+    """From a three-judge jury's votes, the votes escalate mode would have given, and how many items
+    it would have escalated; no model call is made, so its saving can be measured after the fact."""
+    if len(panel.judges) != 3:
+        raise ValueError("escalation needs exactly three judges")
+    first, second, third = (j.name for j in panel.judges)
+    by = {(v.item_id, v.judge): v for v in votes}
+    kept: list[JudgeVote] = []
+    escalated = 0
+    for item_id in item_ids:
+        two = [by[(item_id, n)] for n in (first, second) if (item_id, n) in by]
+        kept += two
+        if needs_escalation(two) and (item_id, third) in by:
+            kept.append(by[(item_id, third)])
+            escalated += 1
+    return panel_votes(replace(panel, mode="escalate"), kept, item_ids), escalated
