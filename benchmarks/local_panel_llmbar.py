@@ -33,6 +33,7 @@ from jury.panel.aggregate import judge_votes
 from jury.panel.spec import load_panel
 from jury.pipeline import judge
 from jury.records import Item
+from jury.stats.bias import longer_preferred_rate
 from jury.stats.calibration import cross_validated_preference
 from jury.stats.pairwise import paired_comparison_scores
 from jury.store import CallStore
@@ -115,6 +116,16 @@ def main() -> None:
     a_wins = np.array([p.human.value == "candidate" for p in pairs], dtype=int)
     held = cross_validated_preference(scores, a_wins, names)
     calibrated = [1.0 if s == (1 if a else -1) else (0.5 if s == 0 else 0.0) for s, a in zip(held, a_wins, strict=True)]
+    lengths = {p.item_id: (len(p.answer_a), len(p.answer_b)) for p in pairs}
+    longer = [("humans", {p.item_id: p.human for p in pairs})]
+    longer += [(n, {p.item_id: by[(p.item_id, n)].preference for p in pairs}) for n in names]
+    print(
+        "P(longer answer wins), exact 95% CI: "
+        + "; ".join(
+            f"{n} {100 * r.value:.0f}% [{100 * r.ci_low:.0f}, {100 * r.ci_high:.0f}] (n={r.n})"
+            for n, r in ((n, longer_preferred_rate(prefs, lengths)) for n, prefs in longer)
+        )
+    )
     cmp = paired_comparison_scores(member, calibrated)
     print(
         f"calibrated (held out) minus the best member ({best.rater}), paired over items: "
