@@ -196,3 +196,31 @@ def test_builtin_presets_load():
         "gemini/gemini-2.5-flash",
     ]
     assert load_panel("local").mode == "jury"
+
+
+def test_pool_run_writes_its_draws_and_a_complete_report(workdir, scripts):
+    import json
+
+    from typer.testing import CliRunner
+
+    from jury import cli
+
+    from .helpers import CANDIDATE_ANSWERS, ROWS, write_task
+
+    scripts["cand"] = Scripted(reply=lambda p: CANDIDATE_ANSWERS[p])
+    for name in ("p1", "p2"):
+        scripts[name] = Scripted(reply=lambda p: "Rating: [[8]]" if "Rome" in p else "Rating: [[4]]")
+    task = write_task(workdir / "tasks", ROWS)
+    path = panel_file(workdir, [{"name": n, "strategy": "single"} for n in ("p1", "p2")], mode="pool")
+    args = ["run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(path)]
+    result = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = next((workdir / "reports").iterdir())
+    data = json.loads((report / "results.json").read_text())
+    panel = load_panel(str(path))
+    asked = {v["item_id"]: v["asked"] for v in data["panel_votes"]["items"]}
+    assert asked == {r["id"]: [drawn_judge(panel, r["id"]).name] for r in ROWS}
+    assert data["panel"]["mode"] == "pool" and data["panel_votes"]["n_below_quorum"] == 0
+    # q2: candidate "Rome" graded 8 against the baseline "Milan." graded 4; the rest are ties
+    assert data["result"]["win_rate"] == pytest.approx((1 + 0.5 * 3) / 4)
+    assert "pool mode (one judge, drawn per item" in (report / "report.md").read_text()
