@@ -224,3 +224,21 @@ def test_pool_run_writes_its_draws_and_a_complete_report(workdir, scripts):
     # q2: candidate "Rome" graded 8 against the baseline "Milan." graded 4; the rest are ties
     assert data["result"]["win_rate"] == pytest.approx((1 + 0.5 * 3) / 4)
     assert "pool mode (one judge, drawn per item" in (report / "report.md").read_text()
+
+
+def test_letter_probability_from_first_token_logprobs_and_mapped_back_per_order(tmp_path):
+    from jury.panel.parse import letter_probability
+    from jury.panel.strategies import judgments_for
+
+    top = (("A", math.log(0.5)), (" B", math.log(0.2)), ("C", math.log(0.1)), ("The", math.log(0.2)))
+    p, _ = letter_probability(ModelReply("A", top))
+    assert p == pytest.approx((0.5 + 0.05) / 0.8)
+    assert letter_probability(ModelReply("B is better"))[0] == 0.0
+    assert letter_probability(ModelReply("Well"))[1] == "the reply does not start with A, B or C"
+    path = panel_file(tmp_path, [{"name": "lp", "strategy": "pairwise", "parser": "letter_logprob"}])
+    judge_spec = load_panel(str(path)).judges[0]
+    assert judge_spec.max_tokens == 1
+    replies = {"candidate_first": ModelReply("A", top), "baseline_first": ModelReply("A", top)}
+    first, second = judgments_for(judge_spec, "i", replies)
+    assert first.scores["candidate"] == pytest.approx(0.6875) and first.preference is C
+    assert second.scores["candidate"] == pytest.approx(0.3125) and second.preference is B

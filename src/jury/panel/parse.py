@@ -89,3 +89,25 @@ def true_probability(reply: ModelReply) -> tuple[float | None, str | None]:
     if not found:
         return None, "neither True nor False in the reply"
     return (1.0 if found.group(1).lower() == "true" else 0.0), None
+
+
+_LETTER_SCORE = {"A": 1.0, "C": 0.5, "B": 0.0}  # strength of preference for answer A; C is a tie
+
+
+def letter_probability(reply: ModelReply) -> tuple[float | None, str | None]:
+    """Expected preference for answer A, (P(A) + ½ P(C)) / (P(A) + P(B) + P(C)), from the first token's
+    log-probabilities; without them, the first letter of the reply (1, ½ or 0)."""
+    if reply.error:
+        return None, f"call failed: {reply.error}"
+    mass = dict.fromkeys(_LETTER_SCORE, 0.0)
+    for token, logprob in reply.first_token_top:
+        letter = token.strip().strip("[").upper()
+        if letter in mass:
+            mass[letter] += math.exp(logprob)
+    total = sum(mass.values())
+    if total > 0.0:
+        return sum(_LETTER_SCORE[k] * p for k, p in mass.items()) / total, None
+    first = reply.text.strip().lstrip("[").upper()[:1]
+    if first in _LETTER_SCORE:
+        return _LETTER_SCORE[first], None
+    return None, "the reply does not start with A, B or C"

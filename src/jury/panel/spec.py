@@ -26,7 +26,7 @@ STRATEGY_FIELDS: dict[str, set[str]] = {
 }
 # Which verdict parsers each strategy can use; the first is the default.
 STRATEGY_PARSERS: dict[str, tuple[str, ...]] = {
-    "pairwise": ("letter", "five_level"),
+    "pairwise": ("letter", "five_level", "letter_logprob"),
     "pointwise_probe": ("yes_no",),
     "single": ("rating",),
     "reference": ("true_false",),
@@ -149,6 +149,8 @@ def _load_prompt(panel_path: Path, rel: str, strategy: str, where: str) -> str:
 
 def _default_max_tokens(strategy: str, parser: str) -> int:
     """Probes read the first token only; a verdict after reasoning needs room."""
+    if parser == "letter_logprob":
+        return 1
     return {"pointwise_probe": 1, "reference": 4}.get(strategy, 512)
 
 

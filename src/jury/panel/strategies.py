@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from jury.models.client import ModelReply, ModelRequest
 from jury.panel.escape import escape_output
-from jury.panel.parse import five_level, pairwise_letter, rating, true_probability, yes_probability
+from jury.panel.parse import five_level, letter_probability, pairwise_letter, rating, true_probability, yes_probability
 from jury.panel.spec import POINTWISE_STRATEGIES, JudgeSpec
 from jury.records import Item, Judgment, Preference, Usage
 
@@ -33,7 +33,7 @@ POINTWISE_PARSERS: dict[str, Callable[[ModelReply], tuple[float | None, str | No
     "rating": rating,
 }
 # Parsers that read the first token's alternatives, so the request asks for them.
-_LOGPROB_PARSERS = ("yes_no", "true_false")
+_LOGPROB_PARSERS = ("yes_no", "true_false", "letter_logprob")
 ORDERS = ("candidate_first", "baseline_first")
 
 
@@ -140,12 +140,13 @@ def _pairwise_verdict(
     judge: JudgeSpec, order: str, reply: ModelReply
 ) -> tuple[Preference | None, float | None, str | None]:
     """(preference, candidate score in [0, 1], abstain reason) for one presentation order."""
-    if judge.verdict_parser == "five_level":
-        a_score, reason = five_level(reply)
+    if judge.verdict_parser in ("five_level", "letter_logprob"):
+        a_score, reason = (five_level if judge.verdict_parser == "five_level" else letter_probability)(reply)
         if a_score is None:
             return None, None, reason
         score = a_score if order == "candidate_first" else 1.0 - a_score
-        return preference_from_difference(score - 0.5, 0.0), score, None
+        margin = judge.tie_margin if judge.verdict_parser == "letter_logprob" else 0.0
+        return preference_from_difference(score - 0.5, margin), score, None
     letter, reason = pairwise_letter(reply)
     if letter is None:
         return None, None, reason
