@@ -223,7 +223,8 @@ def test_pool_run_writes_its_draws_and_a_complete_report(workdir, scripts):
     assert data["panel"]["mode"] == "pool" and data["panel_votes"]["n_below_quorum"] == 0
     # q2: candidate "Rome" graded 8 against the baseline "Milan." graded 4; the rest are ties
     assert data["result"]["win_rate"] == pytest.approx((1 + 0.5 * 3) / 4)
-    assert "pool mode (one judge, drawn per item" in (report / "report.md").read_text()
+    md = (report / "report.md").read_text()
+    assert "pool mode (one judge, drawn per item" in md and "not asked" in md
 
 
 def test_letter_probability_from_first_token_logprobs_and_mapped_back_per_order(tmp_path):

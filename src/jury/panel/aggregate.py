@@ -116,10 +116,12 @@ def panel_vote(panel: PanelSpec, item_id: str, mine: Mapping[str, JudgeVote], as
     per_judge = {j.name: (mine[j.name].preference if j.name in mine else None) for j in panel.judges}
     voting = [j for j in asked if per_judge.get(j) is not None]
     if len(voting) < panel.quorum:
-        reason = f"below quorum: {len(voting)} of {len(asked)} asked judges voted, the panel needs {panel.quorum}"
-        return Vote(
-            item_id, None, per_judge, abstain_reason=reason if voting or panel.quorum > 1 else None, asked=asked
+        reason = (
+            f"below quorum: {len(voting)} of {len(asked)} asked judges voted, the panel needs {panel.quorum}"
+            if voting or panel.quorum > 1
+            else "no judge voted"
         )
+        return Vote(item_id, None, per_judge, abstain_reason=reason, asked=asked)
     ballot = {j: per_judge[j] for j in asked}
     if panel.rule in ("average", "median"):
         scores = {j: mine[j].score for j in asked if j in mine and mine[j].score is not None}
@@ -128,7 +130,8 @@ def panel_vote(panel: PanelSpec, item_id: str, mine: Mapping[str, JudgeVote], as
     else:
         weights = {j.name: (j.weight if panel.rule == "weighted" else 1.0) for j in panel.judges}
         vote = majority(item_id, ballot, weights, panel.tie_rule)
-    return Vote(item_id, vote.outcome, per_judge, asked=asked, score=vote.score)
+    reason = None if vote.outcome is not None else "no voting judge gave a score to pool"
+    return Vote(item_id, vote.outcome, per_judge, abstain_reason=reason, asked=asked, score=vote.score)
 
 
 def panel_votes(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str]) -> list[Vote]:

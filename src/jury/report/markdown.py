@@ -86,6 +86,6 @@ def render_markdown(result: RunResult) -> str:
     ]
     outputs = {o.item_id: o.text for o in result.outputs}
     for v in result.votes:
-        per = " | ".join(_label(v.per_judge.get(j)) for j in specs)
+        per = " | ".join(_label(v.per_judge.get(j)) if not v.asked or j in v.asked else "not asked" for j in specs)
         lines.append(f"| {md_cell(v.item_id)} | {_label(v.outcome)} | {per} | {md_cell(outputs[v.item_id], 120)} |")
     return "\n".join(lines) + "\n"
