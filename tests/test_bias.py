@@ -95,6 +95,7 @@ def test_run_reports_position_bias_and_self_preference(workdir, scripts):
     (sp,) = bias["self_preference"]
     assert sp["judge"] == "kin" and sp["win_rate"] == 1.0 and sp["delta"] == pytest.approx(0.5)
     assert "Warning: judges of the candidate's family (openai)" in (report / "report.md").read_text()
+    assert "warning: judge kin is of the candidate's family (openai)" in " ".join(result.output.split())
     result = CliRunner().invoke(
         cli.app, [*args, "--exclude-same-family"], standalone_mode=False, catch_exceptions=False
     )
