@@ -21,7 +21,7 @@ from jury.models.policy import CallPolicy
 from jury.panel.aggregate import CALLS_PER_JUDGE_ITEM, judge_votes, panel_votes, simulate_escalation
 from jury.panel.spec import PanelSpec, load_panel
 from jury.paths import jury_home
-from jury.pipeline import ProgressSink, _NoProgress, judge
+from jury.pipeline import ProgressSink, judge
 from jury.records import Item, JudgeVote, Preference
 from jury.stats.calibration import Weights, cross_validated_preference, fit_weights
 from jury.stats.kappa import Kappa, cohen_kappa_labels
@@ -163,7 +163,7 @@ def run_calibration(
             items,
             {p.item_id: p.answer_a for p in pairs},
             {p.item_id: p.answer_b for p in pairs},
-            progress or _NoProgress(),
+            progress,
         )
     finally:
         client.close()

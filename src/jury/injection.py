@@ -17,7 +17,7 @@ from jury.models.policy import CallPolicy
 from jury.panel.aggregate import judge_votes
 from jury.panel.spec import load_panel
 from jury.paths import jury_home
-from jury.pipeline import ProgressSink, _NoProgress, judge
+from jury.pipeline import ProgressSink, judge
 from jury.records import Item, Preference
 from jury.stats.bias import Proportion, proportion
 from jury.store import CallStore
@@ -97,7 +97,7 @@ def run_injection_probe(
     cache = CallStore(jury_home(store) / "cache.sqlite")
     client = ModelClient(cache, policy)
     try:
-        judgments = judge(client, panel, items, candidate, baseline, progress or _NoProgress())
+        judgments = judge(client, panel, items, candidate, baseline, progress)
     finally:
         client.close()
         cache.close()

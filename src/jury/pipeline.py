@@ -201,9 +201,10 @@ def judge(
     items: tuple[Item, ...],
     candidate: dict[str, str],
     baseline: dict[str, str],
-    progress: ProgressSink,
+    progress: ProgressSink | None = None,
 ) -> tuple[Judgment, ...]:
     """One round of calls; in escalate mode a second round asks the third judge where two disagreed."""
+    progress = progress or _NoProgress()
     calls = panel_calls(panel, items, candidate, baseline)
     judgments = _judge_round(client, panel, calls, f"judging with panel '{panel.name}'", progress)
     if panel.mode != "escalate":
