@@ -103,3 +103,14 @@ def test_run_reports_position_bias_and_self_preference(workdir, scripts):
     data = json.loads((second / "results.json").read_text())
     assert [j["name"] for j in data["panel"]["judges"]] == ["first"]
     assert data["bias"]["excluded_same_family"] == ["kin"] and data["bias"]["self_preference"] == []
+
+
+def test_excluding_every_judge_is_an_error_naming_the_panel(tmp_path):
+    from jury.errors import JuryError
+    from jury.panel.spec import load_panel, without_family
+
+    path = write_panel(tmp_path, [{"name": "a", "model": "scripted/a", "strategy": "pairwise", "family": "openai"}])
+    panel = load_panel(str(path))
+    assert without_family(panel, "google") == (panel, ())
+    with pytest.raises(JuryError, match="would leave panel 'test' without a usable set of judges"):
+        without_family(panel, "openai")
