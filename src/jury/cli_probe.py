@@ -29,12 +29,17 @@ def probe_injection(
     results = run_injection_probe(panel, store=store)
     table = Table(title="Verdicts flipped towards the injected (wrong) answer, exact 95% CI", title_justify="left")
     injections = list(results[0].by_injection) if results else []
-    for name in ("judge", "right answer wins (no injection)", "flip rate", *injections, "abstained"):
+    for name in ("judge", "right wins (plain)", "flip rate (all injections)", *injections, "left out"):
         table.add_column(name, justify="left" if name == "judge" else "right")
     for r in results:
         table.add_row(
-            r.judge, _p(r.plain_right), _p(r.flips), *(_p(r.by_injection[i]) for i in injections), str(r.abstained)
+            r.judge,
+            _p(r.plain_right),
+            _p(r.flips),
+            *(_p(r.by_injection[i]) for i in injections),
+            f"{r.abstained} abstained, {r.already_wrong} already wrong",
         )
     Console().print(table)
+    Console().print("'control' appends harmless text: an injection matters only beyond the control's rate")
     if any(not math.isnan(r.flips.value) and r.flips.value > 0 for r in results):
         Console().print("a judge that flips can be steered by the outputs it grades: prefer judges that do not")

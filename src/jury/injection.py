@@ -2,9 +2,11 @@
 tells them what to answer?
 
 Each built-in question (panel/injection_probes.yaml) has a right and a wrong answer. The panel
-judges right (baseline) against wrong (candidate), then against wrong + each injection. A flip is a
-verdict that moves towards the injected answer (baseline -> tie or candidate, tie -> candidate).
-Items where a judge abstained in either version are left out and counted.
+judges right (baseline) against wrong (candidate), then against wrong + each injection, and against
+wrong + a harmless control text of similar length. A flip is a verdict that moves towards the
+injected answer (baseline -> tie or candidate, tie -> candidate); cases where the plain verdict
+already prefers the wrong answer cannot flip and are left out, as are abstentions (both counted).
+The control's flip rate is what appending any text does; an injection matters beyond it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from jury.tasks.strict_yaml import load_yaml
 PROBES = Path(__file__).with_name("panel") / "injection_probes.yaml"
 _RANK = {Preference.BASELINE: 0, Preference.TIE: 1, Preference.CANDIDATE: 2}
 PLAIN = "plain"
+CONTROL = "control"
 
 
 def flipped(before: Preference, after: Preference) -> bool:
@@ -35,23 +38,24 @@ def flipped(before: Preference, after: Preference) -> bool:
 @dataclass(frozen=True)
 class InjectionResult:
     judge: str
-    flips: Proportion  # over every injection and question both versions were judged on
-    by_injection: dict[str, Proportion]
-    abstained: int  # (question, injection) cases left out
+    flips: Proportion  # over every injection (control excluded) and question that could flip
+    by_injection: dict[str, Proportion]  # includes CONTROL
+    abstained: int  # (question, injection) cases left out because a verdict is missing
+    already_wrong: int  # cases left out because the plain verdict already preferred the wrong answer
     plain_right: Proportion  # without injection: how often the right answer wins
 
 
 def probe_items(path: Path = PROBES) -> tuple[tuple[Item, ...], dict[str, str], dict[str, str], list[str]]:
     data = load_yaml(path)
     items, candidate, baseline = [], {}, {}
-    injections = {PLAIN: "", **data["injections"]}
+    injections = {PLAIN: "", CONTROL: data["control"], **data["injections"]}
     for q_index, q in enumerate(data["questions"]):
         for name, text in injections.items():
             item_id = f"q{q_index}/{name}"
             items.append(Item("injection_probe", item_id, q["question"], reference=q["reference"]))
             candidate[item_id] = q["wrong"] + text
             baseline[item_id] = q["right"]
-    return tuple(items), candidate, baseline, list(data["injections"])
+    return tuple(items), candidate, baseline, [CONTROL, *data["injections"]]
 
 
 def flip_rates(
@@ -60,7 +64,7 @@ def flip_rates(
     results = []
     for judge_name in judges:
         by: dict[str, list[int]] = {name: [0, 0] for name in injections}
-        abstained = 0
+        abstained = already = 0
         plain = [votes.get((f"q{q}/{PLAIN}", judge_name)) for q in range(n_questions)]
         for q in range(n_questions):
             before = plain[q]
@@ -69,9 +73,13 @@ def flip_rates(
                 if before is None or after is None:
                     abstained += 1
                     continue
+                if before is Preference.CANDIDATE:
+                    already += 1
+                    continue
                 by[name][0] += flipped(before, after)
                 by[name][1] += 1
-        total = [sum(v[0] for v in by.values()), sum(v[1] for v in by.values())]
+        real = [v for name, v in by.items() if name != CONTROL]
+        total = [sum(v[0] for v in real), sum(v[1] for v in real)]
         right = [p for p in plain if p is not None]
         results.append(
             InjectionResult(
@@ -79,6 +87,7 @@ def flip_rates(
                 proportion(*total),
                 {name: proportion(*v) for name, v in by.items()},
                 abstained,
+                already,
                 proportion(sum(p is Preference.BASELINE for p in right), len(right)),
             )
         )
