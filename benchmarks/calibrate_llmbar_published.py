@@ -61,6 +61,12 @@ def show(report: CalibrationReport) -> None:
         print(f"{r.rater:<32} {100 * r.accuracy:8.1f}% {k.value:8.3f} [{k.ci_low:6.3f}, {k.ci_high:6.3f}] {pc:>12}")
     w = report.weights
     print("weights: " + ", ".join(f"{j} {x:.2f}" for j, x in zip(w.judges, w.weights, strict=True)))
+    if report.vs_best:
+        c = report.vs_best.comparison
+        print(
+            f"calibrated minus the best judge ({report.vs_best.judge}): {100 * c.mean_difference:+.1f} points, "
+            f"95% CI [{100 * c.ci_low:+.1f}, {100 * c.ci_high:+.1f}]"
+        )
     if report.escalation:
         e = report.escalation
         print(

@@ -22,11 +22,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported: no download
 
-from jury.calibrate import calibration_report, item_credit
+from jury.calibrate import calibration_report
 from jury.labels_file import WINNERS, LabelledPair
 from jury.models.client import ModelClient
 from jury.panel.aggregate import judge_votes
@@ -34,8 +32,6 @@ from jury.panel.spec import load_panel
 from jury.pipeline import judge
 from jury.records import Item
 from jury.stats.bias import longer_preferred_rate
-from jury.stats.calibration import cross_validated_preference
-from jury.stats.pairwise import paired_comparison_scores
 from jury.store import CallStore
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar"
@@ -105,17 +101,8 @@ def main() -> None:
             f"{j} {c:+.2f} (weight {x:.2f})" for j, c, x in zip(w.judges, w.coefficients, w.weights, strict=True)
         )
     )
-    # paired: held-out calibrated panel against the best single member, item by item
-    best = max(shipped.rows[: len(panel.judges)], key=lambda r: r.accuracy)
     by = {(v.item_id, v.judge): v for v in jv}
-    member = [item_credit(by[(p.item_id, best.rater)].preference, p.human) for p in pairs]
     names = tuple(j.name for j in panel.judges)
-    scores = np.array(
-        [[by[(p.item_id, n)].score if by[(p.item_id, n)].score is not None else np.nan for n in names] for p in pairs]
-    )
-    a_wins = np.array([p.human.value == "candidate" for p in pairs], dtype=int)
-    held = cross_validated_preference(scores, a_wins, names)
-    calibrated = [1.0 if s == (1 if a else -1) else (0.5 if s == 0 else 0.0) for s, a in zip(held, a_wins, strict=True)]
     lengths = {p.item_id: (len(p.answer_a), len(p.answer_b)) for p in pairs}
     longer = [("humans", {p.item_id: p.human for p in pairs})]
     longer += [(n, {p.item_id: by[(p.item_id, n)].preference for p in pairs}) for n in names]
@@ -126,9 +113,9 @@ def main() -> None:
             for n, r in ((n, longer_preferred_rate(prefs, lengths)) for n, prefs in longer)
         )
     )
-    cmp = paired_comparison_scores(member, calibrated)
+    best, cmp = shipped.vs_best.judge, shipped.vs_best.comparison
     print(
-        f"calibrated (held out) minus the best member ({best.rater}), paired over items: "
+        f"calibrated (held out) minus the best member ({best}), paired over items: "
         f"{100 * cmp.mean_difference:+.1f} points, 95% CI [{100 * cmp.ci_low:+.1f}, {100 * cmp.ci_high:+.1f}], "
         f"p = {cmp.p_value:.2g}"
     )

@@ -82,6 +82,10 @@ def test_calibration_report_rows(tmp_path):
     assert rows["good"].accuracy == pytest.approx(good_right)
     assert rows["calibrated (held out)"].accuracy >= rows["panel (majority)"].accuracy
     assert report.weights.weights[0] > report.weights.weights[1]
+    best = report.vs_best
+    assert best.judge == "good"  # the paired difference is the difference of the two accuracies
+    diff = rows["calibrated (held out)"].accuracy - rows["good"].accuracy
+    assert best.comparison.mean_difference == pytest.approx(diff)
 
 
 def test_labels_file_errors(tmp_path):

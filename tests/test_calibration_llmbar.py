@@ -34,3 +34,5 @@ def test_calibration_learns_to_trust_the_strong_judge(published):
     assert rows["calibrated (held out)"].accuracy > rows["panel (majority)"].accuracy + 0.25
     assert abs(rows["calibrated (held out)"].accuracy - rows["GPT-4"].accuracy) < 0.03
     assert rows["GPT-4"].n == len(pairs) == 419
+    best = report.vs_best
+    assert best.judge == "GPT-4" and best.comparison.ci_low < 0 < best.comparison.ci_high  # no better, no worse

@@ -25,6 +25,7 @@ from jury.pipeline import ProgressSink, judge
 from jury.records import Item, JudgeVote, Preference
 from jury.stats.calibration import Weights, cross_validated_preference, fit_weights
 from jury.stats.kappa import Kappa, cohen_kappa_labels
+from jury.stats.pairwise import PairedComparison, paired_comparison_scores
 from jury.store import CallStore
 
 CREDIT = {True: 1.0, False: 0.0}
@@ -50,6 +51,14 @@ class CalibrationReport:
     n_fit: int  # items with a human winner (ties cannot train a winner model)
     folds: int
     escalation: Escalation | None = None  # three-judge panels only
+    # Held-out calibrated panel minus its best member (by accuracy), per item on the items with a winner.
+    vs_best: BestMember | None = None
+
+
+@dataclass(frozen=True)
+class BestMember:
+    judge: str
+    comparison: PairedComparison  # mean difference in per-item credit, paired bootstrap CI, t-test
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,37 @@ def calibration_report(
     rows.append(rater_row("calibrated (held out)", cal, [human[k] for k in decided], None, seed))
     fitted = fit_weights(scores, a_wins, names)
     escalation = _escalation(panel, jvotes, ids, human, [v.outcome for v in votes], seed) if len(names) == 3 else None
-    return CalibrationReport(panel.name, tuple(rows), fitted, len(pairs), len(decided), folds, escalation)
+    return CalibrationReport(
+        panel.name,
+        tuple(rows),
+        fitted,
+        len(pairs),
+        len(decided),
+        folds,
+        escalation,
+        _vs_best(by, ids, human, decided, names, cal, seed),
+    )
+
+
+def _vs_best(
+    by: dict[tuple[str, str], JudgeVote],
+    ids: list[str],
+    human: list[Preference],
+    decided: list[int],
+    names: tuple[str, ...],
+    calibrated: list[Preference],
+    seed: int,
+) -> BestMember | None:
+    """Does calibration beat simply using the best judge? Paired over the same items."""
+    credit = {
+        n: [item_credit(by[(ids[k], n)].preference if (ids[k], n) in by else None, human[k]) for k in decided]
+        for n in names
+    }
+    best = max(names, key=lambda n: sum(credit[n]))
+    cal = [item_credit(p, human[k]) for p, k in zip(calibrated, decided, strict=True)]
+    if len(cal) < 2:
+        return None
+    return BestMember(best, paired_comparison_scores(credit[best], cal, seed=seed))
 
 
 def _escalation(

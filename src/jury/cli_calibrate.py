@@ -61,6 +61,15 @@ def calibrate(
             str(r.n),
         )
     out.print(table)
+    b = report.vs_best
+    if b is not None:
+        c = b.comparison
+        out.print(
+            f"calibrated (held out) minus the best judge ({b.judge}), paired over {c.n} items: "
+            f"{100 * c.mean_difference:+.1f} points, 95% CI [{100 * c.ci_low:+.1f}, {100 * c.ci_high:+.1f}], "
+            f"p = {c.p_value:.2g}",
+            highlight=False,
+        )
     e = report.escalation
     if e is not None:
         out.print(
