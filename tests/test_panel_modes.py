@@ -243,3 +243,32 @@ def test_letter_probability_from_first_token_logprobs_and_mapped_back_per_order(
     first, second = judgments_for(judge_spec, "i", replies)
     assert first.scores["candidate"] == pytest.approx(0.6875) and first.preference is C
     assert second.scores["candidate"] == pytest.approx(0.3125) and second.preference is B
+
+
+def test_quorum_abstentions_are_counted_in_the_run_and_escalation_is_estimated_at_worst(workdir, scripts):
+    import json
+
+    from typer.testing import CliRunner
+
+    from jury import cli
+
+    from .helpers import CANDIDATE_ANSWERS, ROWS, write_task
+
+    scripts["cand"] = Scripted(reply=lambda p: CANDIDATE_ANSWERS[p])
+    scripts["ok"] = Scripted(reply=lambda p: "Rating: [[8]]")
+    scripts["broken"] = Scripted(reply=lambda p: "I cannot grade this.")  # unparseable: abstains
+    task = write_task(workdir / "tasks", ROWS)
+    judges = [{"name": n, "strategy": "single"} for n in ("ok", "broken")]
+    path = panel_file(workdir, judges, extra="quorum: 2")
+    base = ["--task", str(task), "--candidate", "scripted/cand", "--panel", str(path)]
+    result = CliRunner().invoke(cli.app, ["run", *base], standalone_mode=False, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = next((workdir / "reports").iterdir())
+    data = json.loads((report / "results.json").read_text())
+    assert data["panel_votes"]["n_below_quorum"] == 4 and data["result"]["n_abstained"] == 4
+    assert "4 below the panel's quorum of 2" in (report / "report.md").read_text()
+    judges = [{"name": n, "strategy": "single"} for n in ("ok", "broken", "cand")]
+    path = panel_file(workdir, judges, mode="escalate")
+    estimate = CliRunner().invoke(cli.app, ["estimate", *base[:4], "--panel", str(path)], standalone_mode=False)
+    # worst case: all three judges on 4 items x 2 outputs; the first two are stored from the run above
+    assert "judgments:   8 to make, 16 already stored" in estimate.output

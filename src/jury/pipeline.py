@@ -314,7 +314,9 @@ def estimate(config: RunConfig) -> Estimate:
                 item.item_id: (s["text"].strip() if exact and s else baseline[item.item_id])
                 for item, s in zip(task.items, stored, strict=True)
             }
-        judge_reqs = [c.request for c in panel_calls(panel, task.items, candidate, baseline)]
+        # escalate mode: the worst case asks the third judge on every item
+        every = (lambda _item: panel.judges) if panel.mode == "escalate" else None
+        judge_reqs = [c.request for c in panel_calls(panel, task.items, candidate, baseline, judges=every)]
         uncached = [r for r, s in zip(gen, stored, strict=True) if s is None]
         judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]
     finally:

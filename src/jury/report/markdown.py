@@ -49,7 +49,13 @@ def render_markdown(result: RunResult) -> str:
         f"**Win rate of the candidate against the baseline: {wr_text(w)}** "
         f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {result.config.seed}).",
         "",
-        f"Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.",
+        f"Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}"
+        + "".join(
+            f"; {n} below the panel's quorum of {result.panel.quorum}"
+            for n in [sum((v.abstain_reason or "").startswith("below quorum") for v in result.votes)]
+            if n
+        )
+        + ".",
         "",
         "## Judges",
         "",
