@@ -73,13 +73,19 @@ def main() -> None:
 
     made_on_resume = resumed_data["model_calls"]
     print(f"resumed run made {made_on_resume} calls and took {resumed_data['cached_calls']} from the store")
-    print(f"interrupted + resumed: {before} + {made_on_resume} = {before + made_on_resume} calls; "
-          f"uninterrupted run: {fresh_data['model_calls']} calls")
-    print(f"win rate: resumed {resumed_data['result']['win_rate']:.4f}, uninterrupted "
-          f"{fresh_data['result']['win_rate']:.4f}")
+    print(
+        f"interrupted + resumed: {before} + {made_on_resume} = {before + made_on_resume} calls; "
+        f"uninterrupted run: {fresh_data['model_calls']} calls"
+    )
+    print(
+        f"win rate: resumed {resumed_data['result']['win_rate']:.4f}, uninterrupted "
+        f"{fresh_data['result']['win_rate']:.4f}"
+    )
     same = [x[:4] for x in resumed_verdicts] == [y[:4] for y in fresh_verdicts]
-    print(f"per-judgment verdicts identical: {same} ({len(fresh_verdicts)} judgments); largest difference "
-          f"in P(Yes) scores: {max_score_gap(resumed_verdicts, fresh_verdicts):.2e}")
+    print(
+        f"per-judgment verdicts identical: {same} ({len(fresh_verdicts)} judgments); largest difference "
+        f"in P(Yes) scores: {max_score_gap(resumed_verdicts, fresh_verdicts):.2e}"
+    )
 
 
 if __name__ == "__main__":

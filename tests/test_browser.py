@@ -40,7 +40,7 @@ def test_pages_render_plots_and_tables_and_planted_scripts_do_not_run(workdir, s
     (run_dir,) = (workdir / "reports").iterdir()
     dom = dump_dom(run_dir / "report.html", tmp_path / "p1")
     assert "<title>jury report: scripted/cand vs base</title>" in dom
-    assert dom.count("<svg") == 5 and 'data-plot="kappa-heatmap"' in dom
+    assert dom.count("<svg") == 7 and 'data-plot="kappa-heatmap"' in dom and 'data-plot="length-bias"' in dom
     assert dom.count("<table") == 4 and ">q3</td>" in dom
     assert "pwned" in dom  # the planted text is on the page, as text
     assert 'id="pwned"' not in dom and "<p id=pwned" not in dom

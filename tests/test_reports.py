@@ -37,7 +37,9 @@ def test_every_report_file_is_written_and_listed(run_dir):
 def test_html_has_plots_and_escapes_candidate_text(run_dir):
     page = (run_dir / "report.html").read_text()
     plots = set(re.findall(r'data-plot="([^"]+)"', page))
-    assert plots == {"win-rate", "judge-win-rate", "kappa-heatmap", "position-bias", "cost"}
+    assert plots == {
+        "win-rate", "judge-win-rate", "kappa-heatmap", "position-bias", "position-first", "length-bias", "cost",
+    }  # fmt: skip
     assert "<script" not in page.lower()  # not even ours: the page runs no script at all
     assert "&lt;script&gt;document.title=" in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
@@ -153,27 +155,23 @@ def test_secrets_in_the_environment_or_an_api_base_never_reach_report_files(work
         assert secret not in path.read_text(), path.name
 
 
-def test_bias_figures_render_when_the_stats_carry_them(run_dir):
-    from dataclasses import dataclass, fields, replace
+def test_bias_figures_and_self_preference_render_from_the_run(run_dir):
+    from dataclasses import replace
 
     from jury.report.html import render_html
     from jury.runs import load_run
-    from jury.stats.summary import RunStats
-
-    @dataclass(frozen=True)
-    class Bias:
-        length_preference: float
-
-    @dataclass(frozen=True)
-    class StatsWithBias(RunStats):  # the shape a `bias` field on RunStats would take
-        bias: Bias | None = None
+    from jury.stats.bias import SelfPreference
 
     result = load_run(run_dir)
-    without = render_html(result)
-    assert 'data-plot="position-bias"' in without and "length_preference" not in without
-    stats = StatsWithBias(**{f.name: getattr(result.stats, f.name) for f in fields(result.stats)}, bias=Bias(0.42))
-    with_bias = render_html(replace(result, stats=stats))
-    assert "length_preference" in with_bias and "0.42" in with_bias
+    page = render_html(result)
+    first = re.search(r'data-plot="position-first".*?</svg>', page, re.S).group(0)
+    # the pairwise judge 'always-a' always prefers the answer shown first: 100%
+    assert "always-a" in first and "100.0%" in first
+    assert 'data-plot="length-bias"' in page and "warning" not in page
+    flagged = replace(result.bias, candidate_family="scripted",
+                      self_preference=(SelfPreference("oracle", "scripted", 0.8, 0.5, 0.3),))  # fmt: skip
+    warned = render_html(replace(result, bias=flagged))
+    assert "Judge oracle is of the candidate" in warned and "80.0%" in warned
 
 
 def test_report_and_compare_accept_a_run_id_and_refuse_runs_of_different_baselines(run_dir, workdir, scripts):

@@ -15,7 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jury import pipeline
 from jury.cli_agreement import agreement
+from jury.cli_calibrate import calibrate
 from jury.cli_leaderboard import leaderboard_app
+from jury.cli_probe import probe_injection
 from jury.cli_report import compare, report
 from jury.cli_tasks import tasks_app, validate
 from jury.errors import JuryError
@@ -71,6 +73,7 @@ _HELP = {
     "candidate_name": "Name to report for --candidate-outputs (default: the model named in the file, else its name).",
     "allow_partial": "Drop items an imported outputs file has no answer for (the report counts them) "
     "instead of failing.",
+    "exclude_same_family": "Leave out judges of the candidate's model family (self-preference); the report names them.",
     "columns": "Column mapping for plain JSONL/CSV files, e.g. prompt=question,id=qid,output=answer.",
 }
 
@@ -95,6 +98,7 @@ def run(
     candidate_name: Annotated[str | None, typer.Option(help=_HELP["candidate_name"])] = None,
     allow_partial: Annotated[bool, typer.Option(help=_HELP["allow_partial"])] = False,
     columns: Annotated[str | None, typer.Option(help=_HELP["columns"])] = None,
+    exclude_same_family: Annotated[bool, typer.Option(help=_HELP["exclude_same_family"])] = False,
 ) -> None:
     """Generate the candidate's answers, judge them against the baseline with the panel, report.
 
@@ -121,6 +125,7 @@ def run(
         candidate_name=candidate_name,
         allow_partial=allow_partial,
         columns=tuple(parse_columns(columns).items()),
+        exclude_same_family=exclude_same_family,
     )
     if dry_run:
         print_estimate(pipeline.estimate(config), stdout)
@@ -148,6 +153,8 @@ app.command("estimate", help="Print the calls `jury run` would make and their wo
 app.command("agreement")(agreement)
 app.command("report")(report)
 app.command("compare")(compare)
+app.command("calibrate")(calibrate)
+app.command("probe-injection")(probe_injection)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(leaderboard_app, name="leaderboard")
 app.command("validate")(validate)

@@ -18,13 +18,15 @@ from typing import Protocol
 from jury.errors import JuryError
 from jury.models.budget import estimate_cost
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
+from jury.models.families import model_family
 from jury.models.policy import CallPolicy
 from jury.outputs_file import import_outputs
-from jury.panel.aggregate import judge_votes, panel_votes
-from jury.panel.spec import PanelSpec, load_panel
+from jury.panel.aggregate import asked_judges, judge_votes, needs_escalation, panel_votes
+from jury.panel.spec import JudgeSpec, PanelSpec, load_panel, without_family
 from jury.panel.strategies import JudgeCall, judge_calls, judgments_for
 from jury.paths import jury_home
 from jury.records import Item, JudgeVote, Judgment, Output, Usage, Vote
+from jury.stats.bias import BiasReport, bias_report
 from jury.stats.summary import RunStats, summarize
 from jury.store import CallStore
 from jury.tasks.loader import Task, load_task
@@ -66,6 +68,8 @@ class RunConfig:
     allow_partial: bool = False
     # jury field -> column name, for plain JSONL/CSV tasks and outputs files.
     columns: tuple[tuple[str, str], ...] = ()
+    # Leave out judges of the candidate's own family (self-preference); they are listed in the report.
+    exclude_same_family: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class RunResult:
     cached_calls: int = 0
     # Items left out because an imported outputs file had no answer for them (--allow-partial).
     dropped_items: tuple[str, ...] = ()
+    # Position, length and self-preference diagnostics of the judges on this run.
+    bias: BiasReport | None = None
 
 
 def _baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
@@ -155,27 +161,27 @@ def generate(client: ModelClient, model: str, task: Task, progress: ProgressSink
 
 
 def panel_calls(
-    panel: PanelSpec, items: tuple[Item, ...], candidate: dict[str, str], baseline: dict[str, str]
-) -> list[JudgeCall]:
-    items = tuple(judge_view(i) for i in items)  # multi-turn: the judge reads the whole conversation
-    return [
-        call
-        for judge_spec in panel.judges
-        for item in items
-        for call in judge_calls(judge_spec, item, candidate[item.item_id], baseline[item.item_id])
-    ]
-
-
-def judge(
-    client: ModelClient,
     panel: PanelSpec,
     items: tuple[Item, ...],
     candidate: dict[str, str],
     baseline: dict[str, str],
-    progress: ProgressSink,
+    judges: Callable[[Item], tuple[JudgeSpec, ...]] | None = None,
+) -> list[JudgeCall]:
+    """Calls of the judges asked first on each item (all of them in jury mode, see asked_judges)."""
+    items = tuple(judge_view(i) for i in items)  # multi-turn: the judge reads the whole conversation
+    pick = judges or (lambda item: asked_judges(panel, item.item_id))
+    return [
+        call
+        for item in items
+        for judge_spec in pick(item)
+        for call in judge_calls(judge_spec, item, candidate[item.item_id], baseline[item.item_id])
+    ]
+
+
+def _judge_round(
+    client: ModelClient, panel: PanelSpec, calls: list[JudgeCall], label: str, progress: ProgressSink
 ) -> tuple[Judgment, ...]:
-    calls = panel_calls(panel, items, candidate, baseline)
-    advance = progress.start(f"judging with panel '{panel.name}'", len(calls))
+    advance = progress.start(label, len(calls))
     replies = client.call_many([c.request for c in calls], on_done=lambda _i, _r: advance())
     _stop_if_over_budget(client, "judging")
     grouped: dict[tuple[str, str], dict[str, ModelReply]] = defaultdict(dict)
@@ -187,6 +193,30 @@ def judge(
         for (judge_name, item_id), by_role in grouped.items()
         for judgment in judgments_for(specs[judge_name], item_id, by_role)
     )
+
+
+def judge(
+    client: ModelClient,
+    panel: PanelSpec,
+    items: tuple[Item, ...],
+    candidate: dict[str, str],
+    baseline: dict[str, str],
+    progress: ProgressSink | None = None,
+) -> tuple[Judgment, ...]:
+    """One round of calls; in escalate mode a second round asks the third judge where two disagreed."""
+    progress = progress or _NoProgress()
+    calls = panel_calls(panel, items, candidate, baseline)
+    judgments = _judge_round(client, panel, calls, f"judging with panel '{panel.name}'", progress)
+    if panel.mode != "escalate":
+        return judgments
+    first = defaultdict(list)
+    for v in judge_votes(judgments):
+        first[v.item_id].append(v)
+    order = {j.name: k for k, j in enumerate(panel.judges)}
+    split = tuple(i for i in items if needs_escalation(sorted(first[i.item_id], key=lambda v: order[v.judge])))
+    third = panel.judges[2]
+    calls = panel_calls(panel, split, candidate, baseline, judges=lambda _item: (third,))
+    return judgments + _judge_round(client, panel, calls, f"escalating to {third.name}", progress)
 
 
 def _run_id(config: RunConfig, task: Task, panel: PanelSpec) -> str:
@@ -234,6 +264,8 @@ def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     """Everything that can be checked before a model is loaded or a cent is spent."""
     task = load_task(config.task, limit=config.limit, columns=dict(config.columns))
     panel = load_panel(config.panel)
+    if config.exclude_same_family and config.candidate_outputs is None:
+        panel, _ = without_family(panel, model_family(config.candidate))
     if config.candidate_outputs is None:
         check_model(config.candidate)
     for judge_spec in panel.judges:
@@ -285,7 +317,9 @@ def estimate(config: RunConfig) -> Estimate:
                 item.item_id: (s["text"].strip() if exact and s else baseline[item.item_id])
                 for item, s in zip(task.items, stored, strict=True)
             }
-        judge_reqs = [c.request for c in panel_calls(panel, task.items, candidate, baseline)]
+        # escalate mode: the worst case asks the third judge on every item
+        every = (lambda _item: panel.judges) if panel.mode == "escalate" else None
+        judge_reqs = [c.request for c in panel_calls(panel, task.items, candidate, baseline, judges=every)]
         uncached = [r for r, s in zip(gen, stored, strict=True) if s is None]
         judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]
     finally:
@@ -309,6 +343,31 @@ def estimate(config: RunConfig) -> Estimate:
     )
 
 
+def derive_results(
+    panel: PanelSpec,
+    task: Task,
+    judgments: tuple[Judgment, ...],
+    candidate: dict[str, str],
+    baseline: dict[str, str],
+    config: RunConfig,
+    excluded: tuple[str, ...] = (),
+) -> tuple[tuple[JudgeVote, ...], tuple[Vote, ...], RunStats, BiasReport]:
+    """Judgments -> votes -> statistics and bias: the one derivation, shared by `run` and by
+    re-rendering a stored run, so a re-rendered report cannot drift from the original."""
+    jvotes = tuple(judge_votes(judgments))
+    votes = tuple(panel_votes(panel, jvotes, [i.item_id for i in task.items]))
+    stats = summarize(votes, jvotes, judgments, [j.name for j in panel.judges], seed=config.seed)
+    bias = bias_report(
+        judgments,
+        votes,
+        {i.item_id: (len(candidate[i.item_id]), len(baseline[i.item_id])) for i in task.items},
+        {j.name: j.family for j in panel.judges},
+        model_family(config.candidate),
+        excluded,
+    )
+    return jvotes, votes, stats, bias
+
+
 def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     progress = progress or _NoProgress()
     task, panel = check_run(config)
@@ -317,6 +376,8 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     if config.candidate_outputs is not None:
         name, imported = _imported_candidate(config.candidate_outputs, config, task)
         config = replace(config, candidate=name)  # reports name the imported model
+    if config.exclude_same_family:  # an imported candidate's family is known only now
+        panel, _ = without_family(panel, model_family(config.candidate))
     task, dropped = _keep_answered(task, baseline, *([imported] if imported is not None else []))
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     client = ModelClient(store, config.policy)
@@ -333,9 +394,12 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     finally:
         client.close()
         store.close()
-    jvotes = tuple(judge_votes(judgments))
-    votes = tuple(panel_votes(panel, jvotes, [i.item_id for i in task.items]))
-    stats = summarize(votes, jvotes, judgments, [j.name for j in panel.judges], seed=config.seed)
+    excluded = (
+        without_family(load_panel(config.panel), model_family(config.candidate))[1]
+        if config.exclude_same_family
+        else ()
+    )
+    jvotes, votes, stats, bias = derive_results(panel, task, judgments, candidate, baseline, config, excluded)
     run_id = _run_id(config, task, panel)
     return RunResult(
         run_id=run_id,
@@ -354,4 +418,5 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         model_calls=client.calls_made,
         cached_calls=client.cache_hits,
         dropped_items=dropped,
+        bias=bias,
     )

@@ -79,6 +79,8 @@ class JudgeVote:
     preference: Preference | None
     # Whether both presentation orders gave the same verdict; None when only one order was shown.
     position_consistent: bool | None = None
+    # Strength of preference for the candidate in [0, 1] (½ = even), for score-pooling rules.
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,9 @@ class Vote:
     item_id: str
     outcome: Preference | None
     per_judge: dict[str, Preference | None]
+    # Why the panel gave no verdict (e.g. below quorum); None when it gave one or nobody voted.
+    abstain_reason: str | None = None
+    # The judges the panel asked on this item (pool: the drawn one; escalate: two or three).
+    asked: tuple[str, ...] = ()
+    # Pooled score in [0, 1] under the average / median rules.
+    score: float | None = None

@@ -15,11 +15,9 @@ from typing import Any
 
 from jury.errors import JuryError
 from jury.models.redaction import redact
-from jury.panel.aggregate import judge_votes, panel_votes
-from jury.panel.spec import JudgeSpec, PanelSpec
-from jury.pipeline import RunConfig, RunResult
+from jury.panel.spec import Deployment, JudgeSpec, PanelSpec
+from jury.pipeline import RunConfig, RunResult, derive_results
 from jury.records import Item, Judgment, Output, Preference, Usage
-from jury.stats.summary import summarize
 from jury.tasks.loader import Task
 
 RECORD_VERSION = 1
@@ -86,7 +84,11 @@ def run_record(result: RunResult) -> dict[str, Any]:
             "tie_rule": p.tie_rule,
             "description": p.description,
             "notes": list(p.notes),
+            "quorum": p.quorum,
+            "score_tie_margin": p.score_tie_margin,
+            "seed": p.seed,
             "judges": [_judge_json(j) for j in p.judges],
+            "excluded_same_family": list(result.bias.excluded_same_family) if result.bias else [],
         },
         "baseline_name": result.baseline_name,
         "baseline": result.baseline,
@@ -103,6 +105,11 @@ def write_run_record(result: RunResult, folder: Path) -> None:
     with (folder / JUDGMENTS_FILE).open("w", encoding="utf-8") as fh:
         for row in judgment_rows(result):
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _judge_spec(row: dict[str, Any]) -> JudgeSpec:
+    deployments = tuple(Deployment(**d) for d in row.pop("deployments", []))
+    return JudgeSpec(**row, deployments=deployments)
 
 
 def _usage(d: dict[str, Any]) -> Usage:
@@ -147,7 +154,8 @@ def load_run(folder: Path) -> RunResult:
     task = Task(t["name"], Path(t["path"]), items, t["baseline_name"], t["max_tokens"], t["description"], t["format"])
     panel = PanelSpec(
         p["name"], Path(p["path"]), p["mode"], p["rule"], p["tie_rule"],
-        tuple(JudgeSpec(**j) for j in p["judges"]), p["description"], tuple(p["notes"]),
+        tuple(_judge_spec(j) for j in p["judges"]), p["description"], tuple(p["notes"]),
+        p["quorum"], p["score_tie_margin"], p["seed"],
     )  # fmt: skip
     config = replace(
         RunConfig(),
@@ -162,9 +170,11 @@ def load_run(folder: Path) -> RunResult:
         baseline_outputs=Path(c["baseline_outputs"]) if c["baseline_outputs"] else None,
         candidate_outputs=Path(c["candidate_outputs"]) if c["candidate_outputs"] else None,
     )
-    jvotes = tuple(judge_votes(judgments))
-    votes = tuple(panel_votes(panel, jvotes, [i.item_id for i in items]))
-    stats = summarize(votes, jvotes, judgments, [j.name for j in panel.judges], seed=config.seed)
+    outputs = tuple(Output(o["item_id"], o["model"], o["text"], _usage(o["usage"])) for o in rec["outputs"])
+    jvotes, votes, stats, bias = derive_results(
+        panel, task, judgments, {o.item_id: o.text for o in outputs}, rec["baseline"], config,
+        tuple(p["excluded_same_family"]),
+    )  # fmt: skip
     return RunResult(
         run_id=rec["run_id"],
         report_dir=folder,
@@ -172,7 +182,7 @@ def load_run(folder: Path) -> RunResult:
         task=task,
         panel=panel,
         baseline_name=rec["baseline_name"],
-        outputs=tuple(Output(o["item_id"], o["model"], o["text"], _usage(o["usage"])) for o in rec["outputs"]),
+        outputs=outputs,
         baseline=rec["baseline"],
         judgments=judgments,
         judge_votes=jvotes,
@@ -182,6 +192,7 @@ def load_run(folder: Path) -> RunResult:
         model_calls=rec["model_calls"],
         cached_calls=rec["cached_calls"],
         dropped_items=tuple(rec["dropped_items"]),
+        bias=bias,
     )
 
 

@@ -1,28 +1,51 @@
-"""From a judge's judgments to its vote on an item, and from judges' votes to the panel's."""
+"""From a judge's judgments to its vote on an item, and from judges' votes to the panel's.
+
+Rules (panel `aggregation.rule`): `majority` (one judge, one vote), `weighted` (majority of
+weights), `average` (mean of the judges' scores: average pooling of probabilities / grades),
+`median` (median of the scores). A split at the top under a voting rule is settled by the declared
+`tie_rule`; fewer voting judges than the `quorum` makes the item an abstention with its reason.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
-from jury.panel.spec import PanelSpec
+from jury.panel.spec import JudgeSpec, PanelSpec
+from jury.panel.strategies import PREFERENCE_SCORE, preference_from_difference
 from jury.records import JudgeVote, Judgment, Preference, Vote
+
+EVEN = 0.5  # a score of ½ prefers neither output
+
+
+def _judgment_score(j: Judgment) -> float | None:
+    """Pointwise: ½ + half the difference of the two outputs' scores; pairwise: the order's score."""
+    if j.preference is None:
+        return None
+    if j.order == "pointwise":
+        return EVEN + (j.scores["candidate"] - j.scores["baseline"]) / 2
+    return j.scores.get("candidate", PREFERENCE_SCORE[j.preference])
 
 
 def judge_vote(judgments: list[Judgment]) -> JudgeVote:
     """Both orders agree: that verdict. They disagree: a tie (position-inconsistent).
     One order abstained: the other stands. Pointwise: the single judgment."""
     first = judgments[0]
+    scores = [s for s in map(_judgment_score, judgments) if s is not None]
+    score = sum(scores) / len(scores) if scores else None
     if len(judgments) == 1:
-        return JudgeVote(first.item_id, first.judge, first.preference, None)
+        return JudgeVote(first.item_id, first.judge, first.preference, None, score)
     prefs = [j.preference for j in judgments]
     voted = [p for p in prefs if p is not None]
     if not voted:
         return JudgeVote(first.item_id, first.judge, None, None)
     if len(voted) < len(prefs):
-        return JudgeVote(first.item_id, first.judge, voted[0], None)
+        return JudgeVote(first.item_id, first.judge, voted[0], None, score)
     consistent = len(set(voted)) == 1
-    return JudgeVote(first.item_id, first.judge, voted[0] if consistent else Preference.TIE, consistent)
+    return JudgeVote(first.item_id, first.judge, voted[0] if consistent else Preference.TIE, consistent, score)
 
 
 def judge_votes(judgments: Iterable[Judgment]) -> list[JudgeVote]:
@@ -46,12 +69,102 @@ def majority(item_id: str, votes: Mapping[str, Preference | None], weights: Mapp
     return Vote(item_id, outcome, dict(votes))
 
 
+def pooled(
+    item_id: str,
+    votes: Mapping[str, Preference | None],
+    scores: Mapping[str, float],
+    rule: str,
+    margin: float,
+    weights: Mapping[str, float] | None = None,
+) -> Vote:
+    """Weighted average (weights: the judges' `weight`) or median of the voting judges' scores;
+    within `margin` of ½ is a tie."""
+    weights = weights or {}
+    given = [(scores[j], weights.get(j, 1.0)) for j, p in votes.items() if p is not None and j in scores]
+    if not given or (rule == "average" and sum(w for _, w in given) == 0):
+        return Vote(item_id, None, dict(votes))
+    if rule == "average":
+        score = statistics.fmean([s for s, _ in given], weights=[w for _, w in given])
+    else:
+        score = statistics.median([s for s, _ in given])
+    return Vote(item_id, preference_from_difference(score - EVEN, margin), dict(votes), score=score)
+
+
+def drawn_judge(panel: PanelSpec, item_id: str) -> JudgeSpec:
+    """Pool mode: the judge for an item is a hash of the panel's seed and the item id, so a rerun
+    draws the same judge and any item's draw can be recomputed from the report."""
+    digest = hashlib.sha256(f"{panel.seed}:{item_id}".encode()).digest()
+    return panel.judges[int.from_bytes(digest[:8], "big") % len(panel.judges)]
+
+
+def asked_judges(panel: PanelSpec, item_id: str) -> tuple[JudgeSpec, ...]:
+    """The judges asked first on an item: all (jury), the drawn one (pool), the first two (escalate)."""
+    if panel.mode == "pool":
+        return (drawn_judge(panel, item_id),)
+    if panel.mode == "escalate":
+        return panel.judges[:2]
+    return panel.judges
+
+
+def needs_escalation(votes: Iterable[JudgeVote]) -> bool:
+    """Escalate mode: the third judge is asked when the first two do not give the same verdict."""
+    given = [v.preference for v in votes]
+    return len(given) < 2 or given[0] is None or given[0] != given[1]
+
+
+def panel_vote(panel: PanelSpec, item_id: str, mine: Mapping[str, JudgeVote], asked: tuple[str, ...]) -> Vote:
+    per_judge = {j.name: (mine[j.name].preference if j.name in mine else None) for j in panel.judges}
+    voting = [j for j in asked if per_judge.get(j) is not None]
+    if len(voting) < panel.quorum:
+        reason = (
+            f"below quorum: {len(voting)} of {len(asked)} asked judges voted, the panel needs {panel.quorum}"
+            if voting or panel.quorum > 1
+            else "no judge voted"
+        )
+        return Vote(item_id, None, per_judge, abstain_reason=reason, asked=asked)
+    ballot = {j: per_judge[j] for j in asked}
+    if panel.rule in ("average", "median"):
+        scores = {j: mine[j].score for j in asked if j in mine and mine[j].score is not None}
+        weights = {j.name: j.weight for j in panel.judges}
+        vote = pooled(item_id, ballot, scores, panel.rule, panel.score_tie_margin, weights)
+    else:
+        weights = {j.name: (j.weight if panel.rule == "weighted" else 1.0) for j in panel.judges}
+        vote = majority(item_id, ballot, weights, panel.tie_rule)
+    reason = None if vote.outcome is not None else "no voting judge gave a score to pool"
+    return Vote(item_id, vote.outcome, per_judge, abstain_reason=reason, asked=asked, score=vote.score)
+
+
 def panel_votes(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str]) -> list[Vote]:
-    by_item: dict[str, dict[str, Preference | None]] = {i: {} for i in item_ids}
+    by_item: dict[str, dict[str, JudgeVote]] = {i: {} for i in item_ids}
     for v in votes:
-        by_item[v.item_id][v.judge] = v.preference
-    weights = {j.name: j.weight for j in panel.judges}
-    for per_judge in by_item.values():
-        for judge in weights:
-            per_judge.setdefault(judge, None)
-    return [majority(i, by_item[i], weights, panel.tie_rule) for i in item_ids]
+        by_item[v.item_id][v.judge] = v
+    out = []
+    for item_id in item_ids:
+        mine = by_item[item_id]
+        if panel.mode == "jury":
+            asked = tuple(j.name for j in panel.judges)
+        else:
+            asked = tuple(j.name for j in panel.judges if j.name in mine)
+        out.append(panel_vote(panel, item_id, mine, asked))
+    return out
+
+
+CALLS_PER_JUDGE_ITEM = 2  # both orders (pairwise) or both outputs (pointwise)
+
+
+def simulate_escalation(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str]) -> tuple[list[Vote], int]:
+    """From a three-judge jury's votes, the votes escalate mode would have given, and how many items
+    it would have escalated; no model call is made, so its saving can be measured after the fact."""
+    if len(panel.judges) != 3:
+        raise ValueError("escalation needs exactly three judges")
+    first, second, third = (j.name for j in panel.judges)
+    by = {(v.item_id, v.judge): v for v in votes}
+    kept: list[JudgeVote] = []
+    escalated = 0
+    for item_id in item_ids:
+        two = [by[(item_id, n)] for n in (first, second) if (item_id, n) in by]
+        kept += two
+        if needs_escalation(two) and (item_id, third) in by:
+            kept.append(by[(item_id, third)])
+            escalated += 1
+    return panel_votes(replace(panel, mode="escalate"), kept, item_ids), escalated

@@ -1,23 +1,52 @@
-"""Panel specs, read from panels/<name>.yaml and checked key by key."""
+"""Panel specs, read from panels/<name>.yaml (strict YAML: a repeated key is an error) and checked key by key.
+
+A panel says how its judges are used: `mode: jury` (every judge votes on every item), `pool` (one
+judge per item, drawn from a seed and recorded) or `escalate` (the first two judges vote, the third
+is asked only when they disagree). Its `aggregation` names the rule that turns votes into the
+panel's verdict and the `quorum` of voting judges below which an item is an abstention.
+"""
 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from jury.errors import JuryError
 from jury.paths import resolve_named_file
+from jury.tasks.strict_yaml import load_yaml
 
-Strategy = Literal["pairwise", "pointwise_probe"]
+Strategy = Literal["pairwise", "pointwise_probe", "single", "reference"]
 STRATEGY_FIELDS: dict[str, set[str]] = {
     "pairwise": {"question", "answer_a", "answer_b", "reference"},
     "pointwise_probe": {"question", "answer", "reference"},
+    "single": {"question", "answer", "reference"},
+    "reference": {"question", "answer", "reference"},
 }
+# Which verdict parsers each strategy can use; the first is the default.
+STRATEGY_PARSERS: dict[str, tuple[str, ...]] = {
+    "pairwise": ("letter", "five_level", "letter_logprob"),
+    "pointwise_probe": ("yes_no",),
+    "single": ("rating",),
+    "reference": ("true_false",),
+}
+# Strategies that score each output alone, so presentation order cannot matter.
+POINTWISE_STRATEGIES = ("pointwise_probe", "single", "reference")
 TIE_RULES = ("tie", "baseline", "candidate")
+Mode = Literal["jury", "pool", "escalate"]
+MODES: dict[str, str] = {
+    "jury": "every judge votes on every item",
+    "pool": "one judge, drawn per item from the panel's seed, votes on each item",
+    "escalate": "the first two judges vote; the third is asked only when they disagree",
+}
+Rule = Literal["majority", "weighted", "average", "median"]
+RULES: dict[str, str] = {
+    "majority": "one judge, one vote",
+    "weighted": "majority of the judges' weights",
+    "average": "mean of the judges' scores weighted by their `weight` (average pooling)",
+    "median": "median of the judges' scores",
+}
 
 
 @dataclass(frozen=True)
@@ -39,26 +68,41 @@ class JudgeSpec:
     family: str
     weight: float = 1.0
     max_tokens: int = 16
-    # pointwise_probe: score differences this small are a tie
+    # pointwise strategies: score differences this small (on a 0-1 scale) are a tie
     tie_margin: float = 0.02
     api_base: str | None = None  # e.g. a vLLM or llama.cpp server for `openai/<name>` models
     deployments: tuple[Deployment, ...] = ()
+    parser: str = ""  # verdict parser; "" means the strategy's default (see STRATEGY_PARSERS)
+
+    @property
+    def verdict_parser(self) -> str:
+        return self.parser or STRATEGY_PARSERS[self.strategy][0]
 
 
 @dataclass(frozen=True)
 class PanelSpec:
     name: str
     path: Path
-    mode: Literal["jury"]
-    rule: Literal["majority"]
+    mode: Mode
+    rule: Rule
     tie_rule: str
     judges: tuple[JudgeSpec, ...]
     description: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    quorum: int = 1  # items with fewer voting judges are abstentions (counted in the report)
+    # average / median: a pooled score within this distance of ½ is a tie
+    score_tie_margin: float = 0.0
+    seed: int = 0  # pool mode: which judge is drawn for each item
+
+    def describe_mode(self) -> str:
+        return MODES[self.mode]
+
+    def describe_rule(self) -> str:
+        return RULES[self.rule]
 
 
-_PANEL_KEYS = {"name", "description", "mode", "aggregation", "judges", "notes"}
-_AGG_KEYS = {"rule", "tie_rule"}
+_PANEL_KEYS = {"name", "description", "mode", "aggregation", "judges", "notes", "seed"}
+_AGG_KEYS = {"rule", "tie_rule", "quorum", "tie_margin"}
 _JUDGE_KEYS = {
     "name",
     "model",
@@ -70,6 +114,7 @@ _JUDGE_KEYS = {
     "tie_margin",
     "api_base",
     "deployments",
+    "parser",
 }
 _DEPLOYMENT_KEYS = {"model", "api_base", "api_key_env"}
 
@@ -84,6 +129,18 @@ def _check_keys(data: Any, allowed: set[str], required: set[str], where: str) ->
     if missing:
         raise JuryError(f"missing key '{missing[0]}'", where=where)
     return data
+
+
+def _choice(value: Any, allowed: Any, what: str, where: str) -> str:
+    if value not in allowed:
+        raise JuryError(f"unknown {what} '{value}'", where=where, fix=f"one of {', '.join(allowed)}")
+    return str(value)
+
+
+def _number(value: Any, what: str, where: str, *, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= minimum:
+        raise JuryError(f"{what} must be a number >= {minimum:g}, got {value!r}", where=where)
+    return float(value)
 
 
 def _load_prompt(panel_path: Path, rel: str, strategy: str, where: str) -> str:
@@ -102,26 +159,33 @@ def _load_prompt(panel_path: Path, rel: str, strategy: str, where: str) -> str:
     return text
 
 
+def _default_max_tokens(strategy: str, parser: str) -> int:
+    """Probes read the first token only; a verdict after reasoning needs room."""
+    if parser == "letter_logprob":
+        return 1
+    return {"pointwise_probe": 1, "reference": 4}.get(strategy, 512)
+
+
 def _judge(raw: Any, index: int, path: Path) -> JudgeSpec:
     where = f"{path}: judges[{index}]"
     data = _check_keys(raw, _JUDGE_KEYS, {"name", "model", "strategy", "prompt", "family"}, where)
-    strategy = data["strategy"]
-    if strategy not in STRATEGY_FIELDS:
-        raise JuryError(
-            f"unknown strategy '{strategy}'", where=f"{where}.strategy", fix=f"one of {', '.join(STRATEGY_FIELDS)}"
-        )
+    strategy = _choice(data["strategy"], tuple(STRATEGY_FIELDS), "strategy", f"{where}.strategy")
+    parser = _choice(
+        data.get("parser", STRATEGY_PARSERS[strategy][0]), STRATEGY_PARSERS[strategy], "parser", f"{where}.parser"
+    )
     return JudgeSpec(
         name=str(data["name"]),
         model=str(data["model"]),
-        strategy=strategy,
+        strategy=strategy,  # type: ignore[arg-type]
         prompt=_load_prompt(path, str(data["prompt"]), strategy, f"{where}.prompt"),
         prompt_file=str(data["prompt"]),
         family=str(data["family"]),
-        weight=float(data.get("weight", 1.0)),
-        max_tokens=int(data.get("max_tokens", 1 if strategy == "pointwise_probe" else 512)),
-        tie_margin=float(data.get("tie_margin", 0.02)),
+        weight=_number(data.get("weight", 1.0), "weight", f"{where}.weight"),
+        max_tokens=int(data.get("max_tokens", _default_max_tokens(strategy, parser))),
+        tie_margin=_number(data.get("tie_margin", 0.02), "tie_margin", f"{where}.tie_margin"),
         api_base=str(data["api_base"]) if data.get("api_base") else None,
         deployments=_deployments(data.get("deployments") or [], f"{where}.deployments"),
+        parser=parser,
     )
 
 
@@ -137,38 +201,56 @@ def _deployments(raw: Any, where: str) -> tuple[Deployment, ...]:
 
 def load_panel(name_or_path: str) -> PanelSpec:
     path = resolve_named_file(name_or_path, "panels", (".yaml", ".yml")).resolve()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise JuryError("not valid YAML", where=f"{path}:{mark.line + 1}" if mark else str(path)) from None
-    data = _check_keys(raw, _PANEL_KEYS, {"name", "mode", "aggregation", "judges"}, str(path))
-    if data["mode"] != "jury":
-        raise JuryError(
-            f"unsupported mode '{data['mode']}'", where=f"{path}: mode", fix="'jury' (every judge votes on every item)"
-        )
+    data = _check_keys(load_yaml(path), _PANEL_KEYS, {"name", "mode", "aggregation", "judges"}, str(path))
+    mode = _choice(data["mode"], tuple(MODES), "mode", f"{path}: mode")
     agg = _check_keys(data["aggregation"], _AGG_KEYS, {"rule", "tie_rule"}, f"{path}: aggregation")
-    if agg["rule"] != "majority":
-        raise JuryError(f"unsupported rule '{agg['rule']}'", where=f"{path}: aggregation.rule", fix="'majority'")
-    if agg["tie_rule"] not in TIE_RULES:
-        raise JuryError(
-            f"unknown tie_rule '{agg['tie_rule']}'",
-            where=f"{path}: aggregation.tie_rule",
-            fix=f"one of {', '.join(TIE_RULES)}",
-        )
+    rule = _choice(agg["rule"], tuple(RULES), "rule", f"{path}: aggregation.rule")
+    tie_rule = _choice(agg["tie_rule"], TIE_RULES, "tie_rule", f"{path}: aggregation.tie_rule")
     if not isinstance(data["judges"], list) or not data["judges"]:
         raise JuryError("a panel needs at least one judge", where=f"{path}: judges")
     judges = tuple(_judge(j, i, path) for i, j in enumerate(data["judges"]))
     names = [j.name for j in judges]
     if len(set(names)) != len(names):
         raise JuryError("judge names must be unique", where=f"{path}: judges")
+    quorum = _number(agg.get("quorum", 1), "quorum", f"{path}: aggregation.quorum", minimum=1)
+    if quorum != int(quorum) or quorum > len(judges):
+        raise JuryError(
+            f"quorum must be a whole number of judges between 1 and {len(judges)}, got {agg['quorum']!r}",
+            where=f"{path}: aggregation.quorum",
+        )
+    if mode == "escalate" and len(judges) != 3:
+        raise JuryError("escalate mode needs exactly three judges", where=f"{path}: judges")
+    if mode != "jury" and quorum > 1:
+        raise JuryError(f"{mode} mode asks fewer judges than a quorum above 1", where=f"{path}: aggregation.quorum")
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise JuryError(f"seed must be an integer, got {seed!r}", where=f"{path}: seed")
     return PanelSpec(
         name=str(data["name"]),
         path=path,
-        mode="jury",
-        rule="majority",
-        tie_rule=agg["tie_rule"],
+        mode=mode,  # type: ignore[arg-type]
+        rule=rule,  # type: ignore[arg-type]
+        tie_rule=tie_rule,
         judges=judges,
         description=str(data.get("description", "")),
         notes=tuple(str(n) for n in data.get("notes", []) or []),
+        quorum=int(quorum),
+        score_tie_margin=_number(agg.get("tie_margin", 0.0), "tie_margin", f"{path}: aggregation.tie_margin"),
+        seed=seed,
     )
+
+
+def without_family(panel: PanelSpec, family: str | None) -> tuple[PanelSpec, tuple[str, ...]]:
+    """The panel minus the judges of `family`; an error when no judge would be left."""
+    dropped = tuple(j.name for j in panel.judges if family is not None and j.family == family)
+    if not dropped:
+        return panel, ()
+    kept = tuple(j for j in panel.judges if j.name not in dropped)
+    if not kept or (panel.mode == "escalate" and len(kept) != 3):
+        raise JuryError(
+            f"--exclude-same-family would leave panel '{panel.name}' without a usable set of judges "
+            f"(every judge or part of an escalation is of the candidate's family '{family}')",
+            where=str(panel.path),
+            fix="use a panel with judges of other families",
+        )
+    return replace(panel, judges=kept, quorum=min(panel.quorum, len(kept))), dropped

@@ -1,23 +1,40 @@
 """Judging strategies: which requests a judge makes for an item, and how replies become Judgments.
 
-- pointwise_probe: each output is shown alone with a Yes/No correctness question; the
-  output with the higher P(Yes) wins. Order-independent by construction: the strategy
-  that gives tiny local judges a real signal (they are at chance when prompted pairwise).
-- pairwise: both outputs in one prompt, shown in both orders; the verdict letters are
-  mapped back to the models.
+- pointwise_probe: each output alone with a Yes/No correctness question; the output with the
+  higher P(Yes) wins. Order-independent by construction: the strategy that gives tiny local judges
+  a real signal (they are at chance when prompted pairwise).
+- single: each output alone graded 1-10 on a rubric ("Rating: [[7]]"); the higher grade wins.
+- reference: each output alone judged True/False against the reference answer (PoLL's QA setting);
+  P(True) from the first token where the provider returns log-probabilities.
+- pairwise: both outputs in one prompt, in both orders; the verdict ([[A]] / [[B]] / [[C]], or the
+  five levels [[A>>B]] ... [[B>>A]]) is mapped back to the models.
+
+Every output is escaped (jury.panel.escape) before it enters a prompt. Each Judgment carries a
+score in [0, 1] for the candidate's side in `scores`, so score-pooling rules can combine strategies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from jury.models.client import ModelReply, ModelRequest
-from jury.panel.parse import pairwise_letter, yes_probability
-from jury.panel.spec import JudgeSpec
+from jury.panel.escape import escape_output
+from jury.panel.parse import five_level, letter_probability, pairwise_letter, rating, true_probability, yes_probability
+from jury.panel.spec import POINTWISE_STRATEGIES, JudgeSpec
 from jury.records import Item, Judgment, Preference, Usage
 
 PROBE_TOP_LOGPROBS = 20
+NO_REFERENCE = "(no reference given)"
+# Pointwise parsers: reply -> (score in [0, 1] for the output shown, reason when there is none).
+POINTWISE_PARSERS: dict[str, Callable[[ModelReply], tuple[float | None, str | None]]] = {
+    "yes_no": yes_probability,
+    "true_false": true_probability,
+    "rating": rating,
+}
+# Parsers that read the first token's alternatives, so the request asks for them.
+_LOGPROB_PARSERS = ("yes_no", "true_false", "letter_logprob")
+ORDERS = ("candidate_first", "baseline_first")
 
 
 @dataclass(frozen=True)
@@ -30,31 +47,28 @@ class JudgeCall:
     request: ModelRequest
 
 
-def _request(judge: JudgeSpec, text: str, top_logprobs: int = 0) -> ModelRequest:
+def _request(judge: JudgeSpec, text: str) -> ModelRequest:
     return ModelRequest(
         model=judge.model,
         messages=(("user", text),),
         max_tokens=judge.max_tokens,
         temperature=0.0,
         seed=0,
-        top_logprobs=top_logprobs,
+        top_logprobs=PROBE_TOP_LOGPROBS if judge.verdict_parser in _LOGPROB_PARSERS else 0,
         api_base=judge.api_base,
     )
 
 
 def judge_calls(judge: JudgeSpec, item: Item, candidate: str, baseline: str) -> list[JudgeCall]:
-    reference = item.reference or "(no reference given)"
-    if judge.strategy == "pointwise_probe":
+    reference = item.reference or NO_REFERENCE
+    candidate, baseline = escape_output(candidate), escape_output(baseline)
+    if judge.strategy in POINTWISE_STRATEGIES:
         return [
             JudgeCall(
                 item.item_id,
                 judge.name,
                 role,
-                _request(
-                    judge,
-                    judge.prompt.format(question=item.prompt, answer=text, reference=reference),
-                    PROBE_TOP_LOGPROBS,
-                ),
+                _request(judge, judge.prompt.format(question=item.prompt, answer=text, reference=reference)),
             )
             for role, text in (("candidate", candidate), ("baseline", baseline))
         ]
@@ -64,33 +78,31 @@ def judge_calls(judge: JudgeSpec, item: Item, candidate: str, baseline: str) -> 
             item.item_id,
             judge.name,
             order,
-            _request(
-                judge,
-                judge.prompt.format(question=item.prompt, answer_a=a, answer_b=b, reference=reference),
-            ),
+            _request(judge, judge.prompt.format(question=item.prompt, answer_a=a, answer_b=b, reference=reference)),
         )
         for order, a, b in orders
     ]
 
 
-def _probe_judgment(judge: JudgeSpec, item_id: str, replies: dict[str, ModelReply]) -> Judgment:
+def preference_from_difference(diff: float, margin: float) -> Preference:
+    """Candidate score minus baseline score -> a verdict; differences within the margin are a tie."""
+    if abs(diff) <= margin:
+        return Preference.TIE
+    return Preference.CANDIDATE if diff > 0 else Preference.BASELINE
+
+
+def _pointwise_judgment(judge: JudgeSpec, item_id: str, replies: dict[str, ModelReply]) -> Judgment:
+    parse = POINTWISE_PARSERS[judge.verdict_parser]
     scores, reasons = {}, []
     for role in ("candidate", "baseline"):
-        score, reason = yes_probability(replies[role])
+        score, reason = parse(replies[role])
         if score is None:
             reasons.append(f"{role}: {reason}")
         else:
             scores[role] = score
-    preference: Preference | None = None
-    if not reasons:
-        diff = scores["candidate"] - scores["baseline"]
-        preference = (
-            Preference.TIE
-            if abs(diff) <= judge.tie_margin
-            else Preference.CANDIDATE
-            if diff > 0
-            else Preference.BASELINE
-        )
+    preference = (
+        None if reasons else preference_from_difference(scores["candidate"] - scores["baseline"], judge.tie_margin)
+    )
     return Judgment(
         item_id=item_id,
         judge=judge.name,
@@ -120,15 +132,35 @@ _LETTER_TO_PREFERENCE = {
     "candidate_first": {"A": Preference.CANDIDATE, "B": Preference.BASELINE, "tie": Preference.TIE},
     "baseline_first": {"A": Preference.BASELINE, "B": Preference.CANDIDATE, "tie": Preference.TIE},
 }
+# A verdict as a strength of preference for the candidate, for letter verdicts without one.
+PREFERENCE_SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: 0.5, Preference.BASELINE: 0.0}
+
+
+def _pairwise_verdict(
+    judge: JudgeSpec, order: str, reply: ModelReply
+) -> tuple[Preference | None, float | None, str | None]:
+    """(preference, candidate score in [0, 1], abstain reason) for one presentation order."""
+    if judge.verdict_parser in ("five_level", "letter_logprob"):
+        a_score, reason = (five_level if judge.verdict_parser == "five_level" else letter_probability)(reply)
+        if a_score is None:
+            return None, None, reason
+        score = a_score if order == "candidate_first" else 1.0 - a_score
+        margin = judge.tie_margin if judge.verdict_parser == "letter_logprob" else 0.0
+        return preference_from_difference(score - 0.5, margin), score, None
+    letter, reason = pairwise_letter(reply)
+    if letter is None:
+        return None, None, reason
+    preference = _LETTER_TO_PREFERENCE[order][letter]
+    return preference, PREFERENCE_SCORE[preference], None
 
 
 def judgments_for(judge: JudgeSpec, item_id: str, replies: dict[str, ModelReply]) -> list[Judgment]:
     """`replies` maps each JudgeCall.role of this judge and item to its reply."""
-    if judge.strategy == "pointwise_probe":
-        return [_probe_judgment(judge, item_id, replies)]
+    if judge.strategy in POINTWISE_STRATEGIES:
+        return [_pointwise_judgment(judge, item_id, replies)]
     judgments = []
-    for order in ("candidate_first", "baseline_first"):
-        letter, reason = pairwise_letter(replies[order])
+    for order in ORDERS:
+        preference, score, reason = _pairwise_verdict(judge, order, replies[order])
         judgments.append(
             Judgment(
                 item_id=item_id,
@@ -136,7 +168,8 @@ def judgments_for(judge: JudgeSpec, item_id: str, replies: dict[str, ModelReply]
                 model=judge.model,
                 strategy=judge.strategy,
                 order=order,  # type: ignore[arg-type]
-                preference=_LETTER_TO_PREFERENCE[order][letter] if letter else None,
+                preference=preference,
+                scores={} if score is None else {"candidate": score},
                 raw=replies[order].text,
                 abstain_reason=reason,
                 usage=replies[order].usage,

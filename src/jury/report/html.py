@@ -3,8 +3,6 @@ without touching the others. Numbers come from RunStats and the stats package; n
 
 from __future__ import annotations
 
-import dataclasses
-
 from jury.pipeline import RunResult
 from jury.report.html_page import esc, num, page, section, table
 from jury.report.markdown import pct, wr_text
@@ -85,17 +83,27 @@ def _agreement(r: RunResult) -> str:
 
 
 def _bias(r: RunResult) -> str:
-    """Position consistency per judge (pairwise judges only) and, when the stats carry them, the bias
-    diagnostics (a `bias` field on RunStats, rendered field by field); absent figures are left out."""
+    """Position consistency (pairwise judges), P(first answer wins) and P(longer answer wins) per
+    judge with exact CIs, and any self-preference warning; absent figures are left out."""
     parts = []
     shown = [js for js in r.stats.judges if js.position_consistency.rate is not None]
     if shown:
         bars = [CiBar(js.judge, js.position_consistency.rate, float("nan"), float("nan")) for js in shown]
         parts.append(win_rate_chart(bars, "Position consistency (verdict survives swapping A and B)", "position-bias"))
-    bias = getattr(r.stats, "bias", None)
-    if bias is not None and dataclasses.is_dataclass(bias):
-        rows = [[k, v] for k, v in dataclasses.asdict(bias).items()]
-        parts.append(table(["diagnostic", "value"], rows))
+    b = r.bias
+    if b is not None:
+        for figures, title, kind in (
+            (b.position, "P(the answer shown first wins) — 50% is unbiased", "position-first"),
+            (b.length, "P(the longer answer wins)", "length-bias"),
+        ):
+            bars = [CiBar(name, p.value, p.ci_low, p.ci_high) for name, p in figures.items() if p.n]
+            if bars:
+                parts.append(win_rate_chart(bars, title, kind))
+        for sp in b.self_preference:
+            parts.append(
+                f"<p class='warning'>Judge {esc(sp.judge)} is of the candidate's family ({esc(sp.family)}): its win "
+                f"rate {pct(sp.win_rate)} against {pct(sp.others_win_rate)} for the other judges.</p>"
+            )
     return section("Position and length bias", *parts, ident="bias") if parts else ""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jury.pipeline import RunResult
 from jury.records import Preference
+from jury.report.bias_sections import bias_markdown
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
 
@@ -69,8 +70,9 @@ def render_markdown(result: RunResult) -> str:
         f"- task: `{result.task.name}` ({len(result.task.items)} items"
         + (f"; {len(result.dropped_items)} dropped for lack of an imported output" if result.dropped_items else "")
         + ")",
-        f"- panel: `{result.panel.name}` — {result.panel.mode} mode (every judge votes on every item), "
-        f"{result.panel.rule} vote, a split vote counts as `{result.panel.tie_rule}`",
+        f"- panel: `{result.panel.name}` — {result.panel.mode} mode ({result.panel.describe_mode()}), "
+        f"{result.panel.rule} rule ({result.panel.describe_rule()}), a split vote counts as "
+        f"`{result.panel.tie_rule}`, quorum {result.panel.quorum}",
         f"- model calls: {result.model_calls} made, {result.cached_calls} answered from the store",
         "",
         "## Result",
@@ -78,7 +80,13 @@ def render_markdown(result: RunResult) -> str:
         f"**Win rate of the candidate against the baseline: {wr_text(w)}** "
         f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {result.config.seed}).",
         "",
-        f"Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.",
+        f"Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}"
+        + "".join(
+            f"; {n} below the panel's quorum of {result.panel.quorum}"
+            for n in [sum((v.abstain_reason or "").startswith("below quorum") for v in result.votes)]
+            if n
+        )
+        + ".",
         "",
         "## Judges",
         "",
@@ -105,6 +113,7 @@ def render_markdown(result: RunResult) -> str:
         lines.append(f"| {md_cell(a)} | {md_cell(b)} | {pct(ag.rate)} | {ag.n} |")
     lines += ["", f"All judges agree on {pct(s.unanimous.rate)} of {s.unanimous.n} items.", ""]
     lines += _kappa_section(result) + _cost_section(result)
+    lines += bias_markdown(result)
     if result.panel.notes:
         lines += ["## About this panel", ""] + [f"- {md_cell(n, 1000)}" for n in result.panel.notes] + [""]
     lines += [
@@ -115,6 +124,6 @@ def render_markdown(result: RunResult) -> str:
     ]
     outputs = {o.item_id: o.text for o in result.outputs}
     for v in result.votes:
-        per = " | ".join(_label(v.per_judge.get(j)) for j in specs)
+        per = " | ".join(_label(v.per_judge.get(j)) if not v.asked or j in v.asked else "not asked" for j in specs)
         lines.append(f"| {md_cell(v.item_id)} | {_label(v.outcome)} | {per} | {md_cell(outputs[v.item_id], 120)} |")
     return "\n".join(lines) + "\n"

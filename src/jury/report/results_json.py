@@ -9,6 +9,7 @@ from typing import Any
 
 from jury import __version__
 from jury.pipeline import RunResult
+from jury.report.bias_sections import bias_json, votes_json
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
 
@@ -73,6 +74,10 @@ def results_json(result: RunResult) -> dict[str, Any]:
             "mode": panel.mode,
             "rule": panel.rule,
             "tie_rule": panel.tie_rule,
+            "mode_means": panel.describe_mode(),
+            "rule_means": panel.describe_rule(),
+            "quorum": panel.quorum,
+            "seed": panel.seed,
             "judges": [
                 {
                     "name": j.name,
@@ -81,6 +86,7 @@ def results_json(result: RunResult) -> dict[str, Any]:
                     "strategy": j.strategy,
                     "prompt": j.prompt_file,
                     "weight": j.weight,
+                    "parser": j.verdict_parser,
                 }
                 for j in panel.judges
             ],
@@ -110,6 +116,8 @@ def results_json(result: RunResult) -> dict[str, Any]:
             judge: asdict(u) for judge, u in usage_by_judge(result.judgments, [j.name for j in panel.judges]).items()
         },
         "files": list(REPORT_FILES),
+        "bias": bias_json(result),
+        "panel_votes": votes_json(result),
         "usage": {model: asdict(u) for model, u in result.usage.items()},
         "model_calls": result.model_calls,
         "cached_calls": result.cached_calls,

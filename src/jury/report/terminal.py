@@ -44,6 +44,12 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
         console.print(f"judges {a} and {b} agree on {pct(ag.rate)} of {ag.n} items", highlight=False)
     _print_kappa(result, console)
     _print_cost(result, console)
+    for sp in result.bias.self_preference if result.bias else ():
+        console.print(
+            f"[yellow]warning:[/] judge {sp.judge} is of the candidate's family ({sp.family}): its win rate "
+            f"{pct(sp.win_rate)} vs {pct(sp.others_win_rate)} for the other judges; see --exclude-same-family",
+            highlight=False,
+        )
     console.print(f"model calls: {result.model_calls} made, {result.cached_calls} from the store", highlight=False)
     console.print(f"report: {report_dir}", highlight=False, soft_wrap=True)
 

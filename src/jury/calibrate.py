@@ -1,0 +1,237 @@
+"""`jury calibrate`: run a panel on human-labelled pairs, measure each judge and the panel against
+the humans, and fit per-judge weights whose worth is measured on held-out items.
+
+Answer A plays the candidate and B the baseline, so the panel runs exactly as in `jury run`;
+every judge is asked on every item (jury mode) so that each can be measured alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from jury.errors import JuryError
+from jury.labels_file import LabelledPair
+from jury.models.client import ModelClient
+from jury.models.policy import CallPolicy
+from jury.panel.aggregate import CALLS_PER_JUDGE_ITEM, judge_votes, panel_votes, simulate_escalation
+from jury.panel.spec import PanelSpec, load_panel
+from jury.paths import jury_home
+from jury.pipeline import ProgressSink, judge
+from jury.records import Item, JudgeVote, Preference
+from jury.stats.calibration import Weights, cross_validated_preference, fit_weights
+from jury.stats.kappa import Kappa, cohen_kappa_labels
+from jury.stats.pairwise import PairedComparison, paired_comparison_scores
+from jury.store import CallStore
+
+CREDIT = {True: 1.0, False: 0.0}
+TIE_CREDIT = 0.5  # a tie against a human winner is half right: what a coin flip would score
+
+
+@dataclass(frozen=True)
+class RaterRow:
+    rater: str
+    accuracy: float  # share right (a tie against a human winner counts ½, an abstention 0)
+    kappa: Kappa  # Cohen's kappa with the human labels, bootstrap CI
+    abstentions: int
+    position_consistency: float | None  # pairwise judges only
+    n: int
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    panel: str
+    rows: tuple[RaterRow, ...]  # each judge, the panel as written, the calibrated panel (held out)
+    weights: Weights  # fitted on every item with a human winner
+    n_items: int
+    n_fit: int  # items with a human winner (ties cannot train a winner model)
+    folds: int
+    escalation: Escalation | None = None  # three-judge panels only
+    # Held-out calibrated panel minus its best member (by accuracy), per item on the items with a winner.
+    vs_best: BestMember | None = None
+
+
+@dataclass(frozen=True)
+class BestMember:
+    judge: str
+    comparison: PairedComparison  # mean difference in per-item credit, paired bootstrap CI, t-test
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Escalate mode replayed on the jury's verdicts: what asking the third judge only on a split costs."""
+
+    row: RaterRow
+    escalated: int
+    calls_saved: int
+    calls_full: int
+    agreement_with_jury: float  # share of items where the escalated verdict equals the full jury's
+
+
+def item_credit(predicted: Preference | None, human: Preference) -> float:
+    if predicted is None:
+        return 0.0
+    if predicted is Preference.TIE and human is not Preference.TIE:
+        return TIE_CREDIT
+    return CREDIT[predicted is human]
+
+
+def rater_row(
+    name: str, predicted: list[Preference | None], human: list[Preference], consistency: float | None, seed: int
+) -> RaterRow:
+    credits = [item_credit(p, h) for p, h in zip(predicted, human, strict=True)]
+    kappa = cohen_kappa_labels([p.value if p else None for p in predicted], [h.value for h in human], seed=seed)
+    return RaterRow(name, float(np.mean(credits)), kappa, sum(p is None for p in predicted), consistency, len(human))
+
+
+def _consistency(votes: list[JudgeVote]) -> float | None:
+    seen = [v.position_consistent for v in votes if v.position_consistent is not None]
+    return sum(seen) / len(seen) if seen else None
+
+
+_FROM_SIGN = {1.0: Preference.CANDIDATE, -1.0: Preference.BASELINE, 0.0: Preference.TIE}
+
+
+def calibration_report(
+    panel: PanelSpec, pairs: tuple[LabelledPair, ...], jvotes: list[JudgeVote], *, folds: int = 5, seed: int = 0
+) -> CalibrationReport:
+    ids = [p.item_id for p in pairs]
+    human = [p.human for p in pairs]
+    by = {(v.item_id, v.judge): v for v in jvotes}
+    names = tuple(j.name for j in panel.judges)
+    rows = []
+    for name in names:
+        mine = [by.get((i, name)) for i in ids]
+        predicted = [v.preference if v else None for v in mine]
+        rows.append(rater_row(name, predicted, human, _consistency([v for v in mine if v]), seed))
+    votes = panel_votes(panel, jvotes, ids)
+    rows.append(rater_row(f"panel ({panel.rule})", [v.outcome for v in votes], human, None, seed))
+    decided = [k for k, h in enumerate(human) if h is not Preference.TIE]
+    scores = np.array([[_score(by.get((ids[k], n))) for n in names] for k in decided], dtype=float)
+    a_wins = np.array([human[k] is Preference.CANDIDATE for k in decided], dtype=int)
+    if min(a_wins.sum(), len(a_wins) - a_wins.sum()) < folds:
+        raise JuryError(
+            f"calibration needs at least {folds} items won by A and {folds} won by B, "
+            f"got {int(a_wins.sum())} and {int(len(a_wins) - a_wins.sum())}",
+            fix="label more pairs",
+        )
+    held_out = cross_validated_preference(scores, a_wins, names, folds=folds, seed=seed)
+    cal = [_FROM_SIGN[float(s)] for s in held_out]
+    rows.append(rater_row("calibrated (held out)", cal, [human[k] for k in decided], None, seed))
+    fitted = fit_weights(scores, a_wins, names)
+    escalation = _escalation(panel, jvotes, ids, human, [v.outcome for v in votes], seed) if len(names) == 3 else None
+    return CalibrationReport(
+        panel.name,
+        tuple(rows),
+        fitted,
+        len(pairs),
+        len(decided),
+        folds,
+        escalation,
+        _vs_best(by, ids, human, decided, names, cal, seed),
+    )
+
+
+def _vs_best(
+    by: dict[tuple[str, str], JudgeVote],
+    ids: list[str],
+    human: list[Preference],
+    decided: list[int],
+    names: tuple[str, ...],
+    calibrated: list[Preference],
+    seed: int,
+) -> BestMember | None:
+    """Does calibration beat simply using the best judge? Paired over the same items."""
+    credit = {
+        n: [item_credit(by[(ids[k], n)].preference if (ids[k], n) in by else None, human[k]) for k in decided]
+        for n in names
+    }
+    best = max(names, key=lambda n: sum(credit[n]))
+    cal = [item_credit(p, human[k]) for p, k in zip(calibrated, decided, strict=True)]
+    if len(cal) < 2:
+        return None
+    return BestMember(best, paired_comparison_scores(credit[best], cal, seed=seed))
+
+
+def _escalation(
+    panel: PanelSpec,
+    jvotes: list[JudgeVote],
+    ids: list[str],
+    human: list[Preference],
+    jury: list[Preference | None],
+    seed: int,
+) -> Escalation:
+    votes, escalated = simulate_escalation(panel, jvotes, ids)
+    outcomes = [v.outcome for v in votes]
+    full = len(ids) * len(panel.judges) * CALLS_PER_JUDGE_ITEM
+    return Escalation(
+        row=rater_row("escalate (2, then 3 on a split)", outcomes, human, None, seed),
+        escalated=escalated,
+        calls_saved=(len(ids) - escalated) * CALLS_PER_JUDGE_ITEM,
+        calls_full=full,
+        agreement_with_jury=sum(a == b for a, b in zip(outcomes, jury, strict=True)) / len(ids),
+    )
+
+
+def _score(vote: JudgeVote | None) -> float:
+    return math.nan if vote is None or vote.score is None else vote.score
+
+
+def run_calibration(
+    panel_name: str,
+    pairs: tuple[LabelledPair, ...],
+    *,
+    store: Path | None = None,
+    policy: CallPolicy | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    progress: ProgressSink | None = None,
+) -> CalibrationReport:
+    panel = replace(load_panel(panel_name), mode="jury")  # every judge on every item, to measure each
+    items = tuple(Item("calibration", p.item_id, p.question, reference=p.reference) for p in pairs)
+    cache = CallStore(jury_home(store) / "cache.sqlite")
+    client = ModelClient(cache, policy)
+    try:
+        judgments = judge(
+            client,
+            panel,
+            items,
+            {p.item_id: p.answer_a for p in pairs},
+            {p.item_id: p.answer_b for p in pairs},
+            progress,
+        )
+    finally:
+        client.close()
+        cache.close()
+    return calibration_report(panel, pairs, judge_votes(judgments), folds=folds, seed=seed)
+
+
+def write_weights(path: Path, weights: Weights) -> None:
+    """Set each judge's `weight:` and the rule the weights were fitted for (`average`) in the panel
+    file, keeping its comments; the result is loaded again and restored if it does not load."""
+    original = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(\s*rule:\s*)\S+", r"\1average", original, count=1)
+    for name, weight in zip(weights.judges, weights.weights, strict=True):
+        block = re.search(rf"(?m)^(\s*)- name:\s*['\"]?{re.escape(name)}['\"]?\s*$", text)
+        if block is None:
+            raise JuryError(f"judge '{name}' not found as '- name: {name}'", where=str(path))
+        indent = block.group(1) + "  "
+        end = re.search(r"(?m)^\s*- name:", text[block.end() :])
+        stop = block.end() + (end.start() if end else len(text) - block.end())
+        body = text[block.end() : stop]
+        line = f"{indent}weight: {weight:.4f}"
+        if re.search(r"(?m)^\s*weight:", body):
+            body = re.sub(r"(?m)^\s*weight:.*$", line, body, count=1)
+        else:
+            body = "\n" + line + body
+        text = text[: block.end()] + body + text[stop:]
+    path.write_text(text, encoding="utf-8")
+    try:
+        load_panel(str(path))
+    except JuryError:
+        path.write_text(original, encoding="utf-8")
+        raise
