@@ -57,7 +57,7 @@ def time_jury(pairs: list[tuple[str, str, str]], api_base: str, concurrency: int
     from jury.store import CallStore
 
     base = load_panel("poll").judges[0]
-    judge = type(base)(**{**base.__dict__, "model": "openai/bench-judge", "api_base": api_base})
+    judge = type(base)(**{**base.__dict__, "model": "openai/gpt-4.1-mini", "api_base": api_base})
     items = [Item("bench", str(i), q) for i, (q, _, _) in enumerate(pairs)]
     calls = [c for item, (_, a, b) in zip(items, pairs, strict=True) for c in judge_calls(judge, item, a, b)]
     with tempfile.TemporaryDirectory() as tmp:

@@ -37,7 +37,6 @@ def import_litellm():  # type: ignore[no-untyped-def]
 
     litellm.suppress_debug_info = True
     litellm.drop_params = True  # providers that reject seed/logprobs get the call without them
-    litellm.turn_off_message_logging = True  # prompts and replies stay out of litellm's logging
     register_local_provider()
     return litellm
 
@@ -233,7 +232,7 @@ class ModelClient:
             self.budget.settle(reserved, reply.usage.cost_usd)
         if reply.error is None:
             self.calls_made += 1
-            self.store.put(key, request.model, request.canonical(), reply.to_json())
+            self.store.put(key, request.model, request.canonical_json, reply.to_json())
         return reply
 
     def call(self, request: ModelRequest) -> ModelReply:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from jury.records import Usage
@@ -41,9 +42,12 @@ class ModelRequest:
             "replicate": self.replicate,
         }
 
+    @cached_property
+    def canonical_json(self) -> str:
+        return json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False)
+
     def key(self) -> str:
-        blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.canonical_json.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

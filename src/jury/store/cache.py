@@ -30,11 +30,13 @@ class CallStore:
             row = self._db.execute("SELECT reply FROM calls WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put(self, key: str, model: str, request: dict[str, Any], reply: dict[str, Any]) -> None:
+    def put(self, key: str, model: str, request: dict[str, Any] | str, reply: dict[str, Any]) -> None:
+        """`request` is the canonical request, as a dict or already as its canonical JSON."""
+        blob = request if isinstance(request, str) else json.dumps(request, sort_keys=True)
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO calls VALUES (?, ?, ?, ?, ?)",
-                (key, model, json.dumps(request, sort_keys=True), json.dumps(reply), datetime.now(UTC).isoformat()),
+                (key, model, blob, json.dumps(reply), datetime.now(UTC).isoformat()),
             )
 
     def count(self) -> int:
