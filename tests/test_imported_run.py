@@ -82,3 +82,18 @@ def test_columns_map_a_csv_of_outputs(setup, workdir):
     result = _run(*args, "--columns", "output=answer", "--candidate-name", "ft-v2")
     assert result.exit_code == 0, result.output
     assert _results(workdir)["candidate"] == "ft-v2"  # the file names no model; the flag does
+
+
+def test_jury_judge_judges_an_outputs_file_and_requires_one(setup, workdir, scripts):
+    task, panel = setup
+    rows = [{"id": r["id"], "output": r["reference"]} for r in ROWS]
+    (workdir / "mine.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    runner = CliRunner()
+    args = ["judge", "--task", str(task), "--panel", str(panel)]
+    result = runner.invoke(cli.app, [*args, "--candidate-outputs", "mine.jsonl"], standalone_mode=False)
+    assert result.exit_code == 0, result.output
+    # the candidate is always right: ties on q1 and q3 (baseline right), wins on q2 and q4 -> 3 / 4
+    assert _results(workdir)["result"]["win_rate"] == pytest.approx(0.75)
+    assert len(scripts["oracle"].calls) == 8
+    refused = runner.invoke(cli.app, args, standalone_mode=False)
+    assert isinstance(refused.exception, cli.JuryError) and "needs --candidate-outputs" in str(refused.exception)

@@ -150,6 +150,19 @@ def _estimate(**kwargs: Any) -> None:
 app.command("estimate", help="Print the calls `jury run` would make and their worst-case cost; spend nothing.")(
     _estimate
 )
+
+
+@functools.wraps(run)
+def _judge(**kwargs: Any) -> None:
+    if kwargs.get("candidate_outputs") is None:
+        raise JuryError("jury judge needs --candidate-outputs FILE", fix="or use jury run to generate the answers")
+    run(**kwargs)
+
+
+# Same options as `run`; the candidate's answers come from a file (e.g. lm-eval --log_samples), never generated.
+app.command("judge", help="Judge imported outputs (--candidate-outputs FILE) against the baseline; no generation.")(
+    _judge
+)
 app.command("agreement")(agreement)
 app.command("report")(report)
 app.command("compare")(compare)
