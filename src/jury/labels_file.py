@@ -4,12 +4,12 @@ JuryError naming the line and the field, and no row is skipped."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from jury.errors import JuryError
 from jury.records import Preference
+from jury.tasks.rows import read_json_rows
 
 # Answer A is shown to the panel as the "candidate" and B as the "baseline".
 WINNERS = {"a": Preference.CANDIDATE, "b": Preference.BASELINE, "tie": Preference.TIE}
@@ -26,35 +26,25 @@ class LabelledPair:
 
 
 def load_labels(path: Path) -> tuple[LabelledPair, ...]:
-    if not path.is_file():
-        raise JuryError("file not found", where=str(path))
     pairs: list[LabelledPair] = []
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise JuryError(f"not valid JSON ({exc.msg})", where=where) from None
-            if not isinstance(row, dict):
-                raise JuryError("each line must be a JSON object", where=where)
-            for key in ("question", "answer_a", "answer_b", "human_winner"):
-                if not isinstance(row.get(key), str):
-                    raise JuryError(f"field '{key}' must be text", where=where)
-            winner = row["human_winner"].strip().lower()
-            if winner not in WINNERS:
-                raise JuryError(f"human_winner '{row['human_winner']}'", where=where, fix="use a, b or tie")
-            item_id = str(row.get("id", number))
-            if item_id in seen:
-                raise JuryError(f"duplicate id '{item_id}'", where=where)
-            seen.add(item_id)
-            reference = row.get("reference")
-            pairs.append(
-                LabelledPair(item_id, row["question"], row["answer_a"], row["answer_b"], WINNERS[winner], reference)
+    for number, parsed in enumerate(read_json_rows(path), start=1):  # the shared reader: encodings, line numbers
+        row, where = parsed.data, parsed.where
+        for key in ("question", "answer_a", "answer_b", "human_winner"):
+            if not isinstance(row.get(key), str):
+                raise JuryError(f"field '{key}' must be text", where=where)
+        winner = row["human_winner"].strip().lower()
+        if winner not in WINNERS:
+            raise JuryError(f"human_winner '{row['human_winner']}'", where=where, fix="use a, b or tie")
+        item_id = str(row.get("id", number))
+        if item_id in seen:
+            raise JuryError(f"duplicate id '{item_id}'", where=where)
+        seen.add(item_id)
+        pairs.append(
+            LabelledPair(
+                item_id, row["question"], row["answer_a"], row["answer_b"], WINNERS[winner], row.get("reference")
             )
+        )
     if not pairs:
         raise JuryError("no labelled pairs in the file", where=str(path))
     return tuple(pairs)

@@ -4,13 +4,13 @@ naming the line and the field, and nothing is silently dropped."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from jury.errors import JuryError
+from jury.tasks.rows import read_json_rows
 
 ITEM_FIELDS = ("item_id", "item", "id")
 VERDICT_FIELDS = ("verdict", "preference")
@@ -36,29 +36,18 @@ def load_verdicts(path: Path) -> VerdictTable:
     """Rows: {"item_id", "judge", "verdict" (or "preference"), optional "human", optional "order"}.
     A judge may give one verdict per presentation order (jury's own judgments.jsonl); when they
     differ the judge was swayed by position and its verdict is a tie, as MT-Bench counts it."""
-    if not path.exists():
-        raise JuryError("file not found", where=str(path))
     records, human = [], {}
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise JuryError(f"not valid JSON ({exc.msg})", where=where) from None
-            if not isinstance(row, dict):
-                raise JuryError("each line must be a JSON object", where=where)
-            item = str(_pick(row, ITEM_FIELDS, where))
-            judge = str(_pick(row, ("judge",), where))
-            verdict = _pick(row, VERDICT_FIELDS, where)
-            records.append((item, judge, None if verdict is None else str(verdict), row.get("order"), where))
-            label = row.get("human")
-            if label is not None:
-                if human.get(item, label) != label:
-                    raise JuryError(f"item {item!r} has two different human labels", where=where)
-                human[item] = str(label)
+    for parsed in read_json_rows(path):  # the shared reader: encodings, truncation, line numbers
+        row, where = parsed.data, parsed.where
+        item = str(_pick(row, ITEM_FIELDS, where))
+        judge = str(_pick(row, ("judge",), where))
+        verdict = _pick(row, VERDICT_FIELDS, where)
+        records.append((item, judge, None if verdict is None else str(verdict), row.get("order"), where))
+        label = row.get("human")
+        if label is not None:
+            if human.get(item, label) != label:
+                raise JuryError(f"item {item!r} has two different human labels", where=where)
+            human[item] = str(label)
     if not records:
         raise JuryError("no verdicts in the file", where=str(path))
     cells: dict[tuple[str, str], list[tuple[str | None, object, str]]] = {}
