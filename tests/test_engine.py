@@ -205,7 +205,7 @@ def test_resume_after_a_crash_makes_exactly_the_missing_calls(workdir, scripts):
 
 
 def test_estimate_counts_calls_without_making_any(workdir, scripts):
-    from jury.pipeline import estimate
+    from jury.estimate import estimate
 
     _priced("judge", 0.00001)
     config = _pipeline_setup(workdir, scripts, lambda p: "[[A]]")

@@ -128,7 +128,9 @@ def run(
         exclude_same_family=exclude_same_family,
     )
     if dry_run:
-        print_estimate(pipeline.estimate(config), stdout)
+        from jury.estimate import estimate
+
+        print_estimate(estimate(config), stdout)
         return
     bar_columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Protocol
 
 from jury.errors import JuryError
-from jury.models.budget import estimate_cost
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
 from jury.models.families import model_family
 from jury.models.policy import CallPolicy
@@ -95,7 +94,7 @@ class RunResult:
     bias: BiasReport | None = None
 
 
-def _baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
+def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
     if config.baseline_outputs is not None:
         imported = import_outputs(
             config.baseline_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
@@ -245,12 +244,12 @@ def _usage_by_model(outputs: tuple[Output, ...], replies_usage: list[tuple[str, 
     return {m: Usage(int(t[0]), int(t[1]), t[2], t[3]) for m, t in totals.items()}
 
 
-def _imported_candidate(path: Path, config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
+def imported_candidate(path: Path, config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
     imported = import_outputs(path, task.items, columns=dict(config.columns), allow_partial=config.allow_partial)
     return config.candidate_name or imported.model or path.stem, imported.texts
 
 
-def _keep_answered(task: Task, *answered: dict[str, str]) -> tuple[Task, tuple[str, ...]]:
+def keep_answered(task: Task, *answered: dict[str, str]) -> tuple[Task, tuple[str, ...]]:
     """With --allow-partial, the items some imported file lacks are dropped here, and counted."""
     kept = tuple(i for i in task.items if all(i.item_id in a for a in answered))
     kept_ids = {i.item_id for i in kept}
@@ -274,73 +273,6 @@ def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
         for d in judge_spec.deployments:
             check_model(d.model, api_base=d.api_base, api_key_env=d.api_key_env)
     return task, panel
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """What a run would do, computed without any model call."""
-
-    generation_calls: int
-    generation_cached: int
-    judge_calls: int
-    judge_cached: int
-    judge_exact: bool  # False: candidate outputs are not generated yet, baselines stand in for them
-    worst_case_cost_usd: float  # prompt tokens + max_tokens for every call not in the store
-    unpriced_models: tuple[str, ...]
-
-
-def estimate(config: RunConfig) -> Estimate:
-    task, panel = check_run(config)
-    _, baseline = _baseline(config, task)
-    imported: dict[str, str] | None = None
-    if config.candidate_outputs is not None:
-        _, imported = _imported_candidate(config.candidate_outputs, config, task)
-    task, _ = _keep_answered(task, baseline, *([imported] if imported is not None else []))
-    store = CallStore(jury_home(config.store) / "cache.sqlite")
-    try:
-        # first turns only: later turns' requests depend on the answers to earlier ones
-        gen = (
-            [
-                ModelRequest(model=config.candidate, messages=conversation(i, ()), max_tokens=task.max_tokens)
-                for i in task.items
-            ]
-            if imported is None
-            else []
-        )
-        stored = [store.get(r.key()) for r in gen]
-        single_turn = all(len(user_turns(i)) == 1 for i in task.items)
-        exact = imported is not None or (single_turn and all(s is not None for s in stored))
-        if imported is not None:
-            candidate = imported
-        else:
-            candidate = {
-                item.item_id: (s["text"].strip() if exact and s else baseline[item.item_id])
-                for item, s in zip(task.items, stored, strict=True)
-            }
-        # escalate mode: the worst case asks the third judge on every item
-        every = (lambda _item: panel.judges) if panel.mode == "escalate" else None
-        judge_reqs = [c.request for c in panel_calls(panel, task.items, candidate, baseline, judges=every)]
-        uncached = [r for r, s in zip(gen, stored, strict=True) if s is None]
-        judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]
-    finally:
-        store.close()
-    costs = {r.model: 0.0 for r in uncached + judge_uncached}
-    unpriced: set[str] = set()
-    for r in uncached + judge_uncached:
-        c = estimate_cost(r)
-        if c is None:
-            unpriced.add(r.model)
-        else:
-            costs[r.model] += c
-    return Estimate(
-        generation_calls=len(uncached),
-        generation_cached=len(gen) - len(uncached),
-        judge_calls=len(judge_uncached),
-        judge_cached=len(judge_reqs) - len(judge_uncached),
-        judge_exact=exact,
-        worst_case_cost_usd=sum(costs.values()),
-        unpriced_models=tuple(sorted(unpriced)),
-    )
 
 
 def derive_results(
@@ -371,14 +303,14 @@ def derive_results(
 def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     progress = progress or _NoProgress()
     task, panel = check_run(config)
-    baseline_name, baseline = _baseline(config, task)
+    baseline_name, baseline = resolve_baseline(config, task)
     imported: dict[str, str] | None = None
     if config.candidate_outputs is not None:
-        name, imported = _imported_candidate(config.candidate_outputs, config, task)
+        name, imported = imported_candidate(config.candidate_outputs, config, task)
         config = replace(config, candidate=name)  # reports name the imported model
     if config.exclude_same_family:  # an imported candidate's family is known only now
         panel, _ = without_family(panel, model_family(config.candidate))
-    task, dropped = _keep_answered(task, baseline, *([imported] if imported is not None else []))
+    task, dropped = keep_answered(task, baseline, *([imported] if imported is not None else []))
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     client = ModelClient(store, config.policy)
     for spec in panel.judges:

@@ -6,7 +6,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from jury.pipeline import Estimate, RunResult
+from jury.estimate import Estimate
+from jury.pipeline import RunResult
 from jury.report.markdown import num, pct, wr_text
 from jury.stats.costs import usage_by_judge
 

@@ -1,0 +1,79 @@
+"""What a run would do, and cost at worst, computed without any model call (`jury estimate`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jury.models.budget import estimate_cost
+from jury.models.client import ModelRequest
+from jury.paths import jury_home
+from jury.pipeline import RunConfig, check_run, imported_candidate, keep_answered, panel_calls, resolve_baseline
+from jury.store import CallStore
+from jury.tasks.turns import conversation, user_turns
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run would do, computed without any model call."""
+
+    generation_calls: int
+    generation_cached: int
+    judge_calls: int
+    judge_cached: int
+    judge_exact: bool  # False: candidate outputs are not generated yet, baselines stand in for them
+    worst_case_cost_usd: float  # prompt tokens + max_tokens for every call not in the store
+    unpriced_models: tuple[str, ...]
+
+
+def estimate(config: RunConfig) -> Estimate:
+    task, panel = check_run(config)
+    _, baseline = resolve_baseline(config, task)
+    imported: dict[str, str] | None = None
+    if config.candidate_outputs is not None:
+        _, imported = imported_candidate(config.candidate_outputs, config, task)
+    task, _ = keep_answered(task, baseline, *([imported] if imported is not None else []))
+    store = CallStore(jury_home(config.store) / "cache.sqlite")
+    try:
+        # first turns only: later turns' requests depend on the answers to earlier ones
+        gen = (
+            [
+                ModelRequest(model=config.candidate, messages=conversation(i, ()), max_tokens=task.max_tokens)
+                for i in task.items
+            ]
+            if imported is None
+            else []
+        )
+        stored = [store.get(r.key()) for r in gen]
+        single_turn = all(len(user_turns(i)) == 1 for i in task.items)
+        exact = imported is not None or (single_turn and all(s is not None for s in stored))
+        if imported is not None:
+            candidate = imported
+        else:
+            candidate = {
+                item.item_id: (s["text"].strip() if exact and s else baseline[item.item_id])
+                for item, s in zip(task.items, stored, strict=True)
+            }
+        # escalate mode: the worst case asks the third judge on every item
+        every = (lambda _item: panel.judges) if panel.mode == "escalate" else None
+        judge_reqs = [c.request for c in panel_calls(panel, task.items, candidate, baseline, judges=every)]
+        uncached = [r for r, s in zip(gen, stored, strict=True) if s is None]
+        judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]
+    finally:
+        store.close()
+    costs = {r.model: 0.0 for r in uncached + judge_uncached}
+    unpriced: set[str] = set()
+    for r in uncached + judge_uncached:
+        c = estimate_cost(r)
+        if c is None:
+            unpriced.add(r.model)
+        else:
+            costs[r.model] += c
+    return Estimate(
+        generation_calls=len(uncached),
+        generation_cached=len(gen) - len(uncached),
+        judge_calls=len(judge_uncached),
+        judge_cached=len(judge_reqs) - len(judge_uncached),
+        judge_exact=exact,
+        worst_case_cost_usd=sum(costs.values()),
+        unpriced_models=tuple(sorted(unpriced)),
+    )
