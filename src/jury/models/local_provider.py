@@ -35,7 +35,6 @@ def _logprobs_payload(result: Completion) -> dict[str, Any]:
 
 
 def _build_provider():  # type: ignore[no-untyped-def]
-    import litellm
     from litellm import CustomLLM
     from litellm.types.utils import Choices, Message, ModelResponse, Usage
 
@@ -46,7 +45,7 @@ def _build_provider():  # type: ignore[no-untyped-def]
             started = time.perf_counter()
             want_logprobs = bool(params.get("logprobs"))
             stop = params.get("stop")
-            result = engine_for(name, params.get("n_threads")).complete(
+            result = engine_for(name).complete(
                 [{"role": m["role"], "content": m.get("content") or ""} for m in messages],
                 max_tokens=int(params.get("max_tokens") or params.get("max_completion_tokens") or 256),
                 temperature=float(params.get("temperature") or 0.0),
@@ -77,7 +76,6 @@ def _build_provider():  # type: ignore[no-untyped-def]
 
             return await asyncio.to_thread(self.completion, model, messages, *args, **kwargs)
 
-    del litellm
     return LocalLlamaProvider()
 
 
