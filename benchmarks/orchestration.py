@@ -6,7 +6,7 @@ per second. Where an alpaca_eval install is given (ALPACA_EVAL_PYTHON=/path/to/p
 virtualenv with `alpaca-eval`), the same pairs are annotated by alpaca_eval against the same
 server and its throughput is printed beside jury's.
 
-    .venv/bin/python benchmarks/orchestration.py [--pairs 1000] [--concurrency 64]
+    .venv/bin/python benchmarks/orchestration.py [--pairs 1000] [--concurrency 64] [--workers N]
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+from jury.models.call_workers import auto_workers  # noqa: E402
 
 
 def _free_port() -> int:
@@ -48,7 +50,7 @@ def make_pairs(n: int) -> list[tuple[str, str, str]]:
     ]
 
 
-def time_jury(pairs: list[tuple[str, str, str]], api_base: str, concurrency: int) -> float:
+def time_jury(pairs: list[tuple[str, str, str]], api_base: str, concurrency: int, workers: int) -> float:
     from jury.models.client import ModelClient
     from jury.models.policy import CallPolicy
     from jury.panel.spec import load_panel
@@ -61,8 +63,10 @@ def time_jury(pairs: list[tuple[str, str, str]], api_base: str, concurrency: int
     items = [Item("bench", str(i), q) for i, (q, _, _) in enumerate(pairs)]
     calls = [c for item, (_, a, b) in zip(items, pairs, strict=True) for c in judge_calls(judge, item, a, b)]
     with tempfile.TemporaryDirectory() as tmp:
-        client = ModelClient(CallStore(Path(tmp) / "cache.sqlite"), CallPolicy(concurrency=concurrency))
-        client.call_many([c.request for c in calls[:8]])  # warm up imports and the connection pool (cached afterwards)
+        policy = CallPolicy(concurrency=concurrency, workers=workers)
+        client = ModelClient(CallStore(Path(tmp) / "cache.sqlite"), policy)
+        # warm up imports, worker processes and connection pools (these replies are cached afterwards)
+        client.call_many([c.request for c in calls[: 8 * workers]])
         started = time.perf_counter()
         replies = client.call_many([c.request for c in calls])
         elapsed = time.perf_counter() - started
@@ -74,7 +78,7 @@ def time_jury(pairs: list[tuple[str, str, str]], api_base: str, concurrency: int
         by_item.setdefault(call.item_id, {})[call.role] = reply
     verdicts = [j for item_id, r in by_item.items() for j in judgments_for(judge, item_id, r)]
     assert all(j.preference is not None for j in verdicts)
-    return (len(calls) - 8) / elapsed if len(calls) > 8 else len(calls) / elapsed
+    return (len(calls) - 8 * workers) / elapsed
 
 
 def time_alpaca_eval(python: str, pairs: list[tuple[str, str, str]], api_base: str) -> float | None:
@@ -103,15 +107,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=auto_workers(), help="call worker processes (default: auto)")
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench-not-a-key")
     server, api_base = start_server(seconds=900)
     try:
         pairs = make_pairs(args.pairs)
-        jury_rate = time_jury(pairs, api_base, args.concurrency)
+        single = time_jury(pairs, api_base, args.concurrency, workers=1)
+        print(f"jury, calls in one process: {single:.0f} judgments/s")
+        jury_rate = time_jury(pairs, api_base, args.concurrency, workers=args.workers)
         print(
             f"jury: {jury_rate:.0f} judgments/s ({2 * args.pairs} calls, concurrency {args.concurrency}, "
-            f"fresh SQLite store, litellm)"
+            f"{args.workers} call workers, fresh SQLite store, litellm)"
         )
         print(f"target >= 300 judgments/s: {'met' if jury_rate >= 300 else 'NOT met'}")
         python = os.environ.get("ALPACA_EVAL_PYTHON")

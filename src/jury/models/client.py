@@ -16,6 +16,7 @@ from typing import Any
 
 from jury.errors import JuryError
 from jury.models.budget import Budget, price
+from jury.models.call_workers import AUTO_THRESHOLD, WorkerPool, auto_workers
 from jury.models.local_registry import PROVIDER, local_models, local_spec
 from jury.models.policy import CallPolicy, is_retryable
 from jury.models.redaction import redact
@@ -109,6 +110,52 @@ def _reply_from(response: Any, request: ModelRequest, started: float, retries: i
     )
 
 
+def litellm_kwargs(request: ModelRequest, timeout_s: float) -> dict[str, Any]:
+    """The litellm.acompletion arguments for a request: the same in this process and in call workers."""
+    kwargs: dict[str, Any] = {
+        "model": request.model,
+        "messages": [{"role": r, "content": c} for r, c in request.messages],
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+    }
+    if request.seed is not None:
+        kwargs["seed"] = request.seed
+    if request.top_logprobs:
+        kwargs["logprobs"] = True
+        kwargs["top_logprobs"] = request.top_logprobs
+    if request.stop:
+        kwargs["stop"] = list(request.stop)
+    if request.api_base:
+        kwargs["api_base"] = request.api_base
+    if not is_local(request.model):
+        kwargs["timeout"] = timeout_s
+        kwargs["max_retries"] = 0  # the provider SDK's own hidden retries would bypass jury's policy and counts
+    return kwargs
+
+
+async def call_litellm(request: ModelRequest, policy: CallPolicy, router: Any = None) -> ModelReply:
+    """One call with jittered exponential-backoff retries; a failure after them is a reply with an
+    error (never fatal to the run), except a rejected API key, which stops the run."""
+    litellm = import_litellm()
+    started = time.perf_counter()
+    attempt = 0
+    while True:
+        try:
+            complete = router.acompletion if router is not None else litellm.acompletion
+            response = await complete(**litellm_kwargs(request, policy.timeout_s))
+            return _reply_from(response, request, started, attempt)
+        except litellm.AuthenticationError as exc:
+            raise JuryError(f"{request.model} rejected the API key: {redact(str(exc))[:300]}") from None
+        except Exception as exc:
+            if attempt < policy.max_retries and not is_local(request.model) and is_retryable(exc):
+                attempt += 1
+                await asyncio.sleep(policy.backoff_s(attempt))
+                continue
+            message = f"{type(exc).__name__}: {redact(str(exc))[:300]}"
+            log.warning("call to %s failed after %d attempt(s): %s", request.model, attempt + 1, message)
+            return ModelReply(text="", error=message, retries=attempt)
+
+
 class ModelClient:
     """Counts what it does: calls made, cache hits, retries, spend."""
 
@@ -123,6 +170,7 @@ class ModelClient:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._routers: dict[str, Any] = {}
         self._seed_checked: set[str] = set()
+        self._pool: WorkerPool | None = None
         # One event loop for the client's life: litellm keeps its HTTP connection pools per loop,
         # and tearing a loop down after every batch costs seconds.
         try:
@@ -174,48 +222,34 @@ class ModelClient:
             self._semaphores[key] = asyncio.Semaphore(max(1, limit))
         return self._semaphores[key]
 
-    def _kwargs(self, request: ModelRequest) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": request.model,
-            "messages": [{"role": r, "content": c} for r, c in request.messages],
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-        }
-        if request.seed is not None:
-            kwargs["seed"] = request.seed
-            self._warn_if_unseeded(request.model)
-        if request.top_logprobs:
-            kwargs["logprobs"] = True
-            kwargs["top_logprobs"] = request.top_logprobs
-        if request.stop:
-            kwargs["stop"] = list(request.stop)
-        if request.api_base:
-            kwargs["api_base"] = request.api_base
-        if not is_local(request.model):
-            kwargs["timeout"] = self.policy.timeout_s
-        return kwargs
-
     async def _acall_litellm(self, request: ModelRequest) -> ModelReply:
-        litellm = import_litellm()
-        started = time.perf_counter()
-        attempt = 0
-        while True:
-            try:
-                router = self._routers.get(request.model)
-                complete = router.acompletion if router is not None else litellm.acompletion
-                response = await complete(**self._kwargs(request))
-                return _reply_from(response, request, started, attempt)
-            except litellm.AuthenticationError as exc:
-                raise JuryError(f"{request.model} rejected the API key: {redact(str(exc))[:300]}") from None
-            except Exception as exc:  # recorded as a failed call after retries: never fatal to the run
-                if attempt < self.policy.max_retries and not is_local(request.model) and is_retryable(exc):
-                    attempt += 1
-                    self.retries += 1
-                    await asyncio.sleep(self.policy.backoff_s(attempt))
-                    continue
-                message = f"{type(exc).__name__}: {redact(str(exc))[:300]}"
-                log.warning("call to %s failed after %d attempt(s): %s", request.model, attempt + 1, message)
-                return ModelReply(text="", error=message, retries=attempt)
+        if request.seed is not None:
+            self._warn_if_unseeded(request.model)
+        if self._pool is not None and self._pool_eligible(request):
+            await self._pool.start()
+            reply = await self._pool.call(request)
+        else:
+            reply = await call_litellm(request, self.policy, self._routers.get(request.model))
+        self.retries += reply.retries
+        return reply
+
+    def _plan_workers(self, requests: list[ModelRequest]) -> None:
+        """Create (not start) the worker pool when this batch is worth it; workers start on the first
+        call that misses the cache, so a fully cached re-run never starts one."""
+        if self._pool is not None:
+            return
+        size = self.policy.workers if self.policy.workers is not None else auto_workers()
+        if size <= 1:
+            return
+        if self.policy.workers is None and sum(map(self._pool_eligible, requests)) < AUTO_THRESHOLD:
+            return
+        self._pool = WorkerPool(size, self.policy)
+
+    def _pool_eligible(self, request: ModelRequest) -> bool:
+        """Network providers only: in-process and custom providers (and Routers) live in this process."""
+        if is_local(request.model) or request.model in self._routers:
+            return False
+        return request.provider not in {p["provider"] for p in import_litellm().custom_provider_map}
 
     async def acall(self, request: ModelRequest, key: str | None = None) -> ModelReply:
         key = key or request.key()
@@ -252,6 +286,8 @@ class ModelClient:
         for task in asyncio.all_tasks(loop):  # after a crash, calls still queued must not start now
             task.cancel()
         try:
+            if self._pool is not None:
+                self._runner.run(self._pool.close())
             self._runner.run(close_litellm_async_clients())
         except Exception as exc:  # cleanup must never hide the run's result
             log.debug("closing litellm clients: %s", exc)
@@ -267,6 +303,7 @@ class ModelClient:
         self, requests: list[ModelRequest], on_done: Callable[[int, ModelReply], None] | None
     ) -> list[ModelReply]:
         first_of: dict[str, asyncio.Future[ModelReply]] = {}
+        self._plan_workers(requests)
 
         async def one(index: int) -> ModelReply:
             key = requests[index].key()
