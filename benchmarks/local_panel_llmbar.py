@@ -29,6 +29,7 @@ from jury.labels_file import WINNERS, LabelledPair
 from jury.models.client import ModelClient
 from jury.panel.aggregate import judge_votes
 from jury.panel.spec import load_panel
+from jury.panel.units import pair_units
 from jury.pipeline import judge
 from jury.records import Item
 from jury.stats.bias import longer_preferred_rate
@@ -72,7 +73,7 @@ def main() -> None:
         items = tuple(Item("llmbar_natural", p.item_id, p.question) for p in pairs)
         first = {p.item_id: p.answer_a for p in pairs}
         second = {p.item_id: p.answer_b for p in pairs}
-        judgments = judge(client, panel, items, first, second, _Quiet())
+        judgments = judge(client, panel, pair_units(items, first, second), _Quiet())
     finally:
         client.close()
         store.close()

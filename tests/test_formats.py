@@ -42,9 +42,10 @@ def test_mt_bench_round_trip_keeps_turns_and_references(tmp_path):
             "Plan a trip.",
             reference="Day 1",
             turns=("Plan a trip.", "Now make it cheaper."),
-            metadata={"category": "writing", "references": ["Day 1", "Cheaper"]},
+            references=("Day 1", "Cheaper"),  # one per turn: turn 2 is judged against "Cheaper"
+            metadata={"category": "writing"},
         ),
-        Item("mtb", "2", "What is 3*4?", reference="12", metadata={"category": "math", "references": ["12"]}),
+        Item("mtb", "2", "What is 3*4?", reference="12", metadata={"category": "math"}),
     )
     (tmp_path / "mtb").mkdir()
     mt_bench.write_questions(tmp_path / "mtb" / "question.jsonl", items)

@@ -13,6 +13,7 @@ from jury.panel.aggregate import drawn_judge, judge_votes, panel_votes
 from jury.panel.escape import escape_output
 from jury.panel.parse import five_level, rating, true_probability
 from jury.panel.spec import load_panel
+from jury.panel.units import pair_units
 from jury.pipeline import judge
 from jury.records import Item, JudgeVote, Preference
 from jury.store import CallStore
@@ -60,7 +61,7 @@ def run_panel(tmp_path: Path, path: Path) -> tuple:
             return lambda: None
 
     try:
-        judgments = judge(client, panel, ITEMS, GOOD, BAD, Quiet())
+        judgments = judge(client, panel, pair_units(ITEMS, GOOD, BAD), Quiet())
     finally:
         client.close()
         store.close()

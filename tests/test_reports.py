@@ -30,7 +30,7 @@ def run_dir(workdir, scripts):
 
 def test_every_report_file_is_written_and_listed(run_dir):
     data = json.loads((run_dir / "results.json").read_text())
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     assert sorted(p.name for p in run_dir.iterdir()) == sorted(data["files"])
 
 
@@ -95,6 +95,21 @@ def test_report_command_rerenders_from_the_record_with_zero_model_calls(run_dir,
     for name, text in original.items():
         assert (run_dir / name).read_text() == text, name
     assert "win rate 62.5%" in result.output
+
+
+def test_a_single_turn_run_recorded_before_per_turn_judging_still_rerenders(run_dir):
+    """Record version 1 had no per-turn fields; its single-turn runs re-render to the same report."""
+    record = json.loads((run_dir / "run.json").read_text())
+    record["record_version"] = 1
+    del record["baseline_turns"]
+    for i in record["task"]["items"]:
+        del i["references"]
+    for o in record["outputs"]:
+        del o["turns"]
+    (run_dir / "run.json").write_text(json.dumps(record))
+    original = {n: (run_dir / n).read_text() for n in ("report.md", "items.csv", "report.html")}
+    assert invoke("report", str(run_dir)).exit_code == 0
+    assert {n: (run_dir / n).read_text() for n in original} == original
 
 
 def test_report_command_names_a_missing_run(workdir):

@@ -20,6 +20,7 @@ from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
 from jury.panel.aggregate import CALLS_PER_JUDGE_ITEM, judge_votes, panel_votes, simulate_escalation
 from jury.panel.spec import PanelSpec, load_panel
+from jury.panel.units import pair_units
 from jury.paths import jury_home
 from jury.pipeline import ProgressSink, judge
 from jury.records import Item, JudgeVote, Preference
@@ -196,14 +197,8 @@ def run_calibration(
     cache = CallStore(jury_home(store) / "cache.sqlite")
     client = ModelClient(cache, policy)
     try:
-        judgments = judge(
-            client,
-            panel,
-            items,
-            {p.item_id: p.answer_a for p in pairs},
-            {p.item_id: p.answer_b for p in pairs},
-            progress,
-        )
+        units = pair_units(items, {p.item_id: p.answer_a for p in pairs}, {p.item_id: p.answer_b for p in pairs})
+        judgments = judge(client, panel, units, progress)
     finally:
         client.close()
         cache.close()

@@ -44,7 +44,8 @@ def compare(
     a = load_run(resolve_run_dir(run_a, reports_dir))
     b = load_run(resolve_run_dir(run_b, reports_dir))
     check_comparable(a, b)
-    c = compare_votes(a.votes, b.votes, alpha=alpha, seed=b.config.seed)
+    items = {u.unit_id: u.item.item_id for u in (*a.units, *b.units)}  # turns of an item pair as one
+    c = compare_votes(a.votes, b.votes, alpha=alpha, seed=b.config.seed, items=items)
     p = c.paired
     console.print(
         f"A {a.run_id}: {pct(a.stats.win_rate.value)}   B {b.run_id}: {pct(b.stats.win_rate.value)}\n"

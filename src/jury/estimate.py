@@ -6,8 +6,17 @@ from dataclasses import dataclass
 
 from jury.models.budget import estimate_cost
 from jury.models.client import ModelRequest
+from jury.panel.units import judged_units
 from jury.paths import jury_home
-from jury.pipeline import RunConfig, check_run, imported_candidate, keep_answered, panel_calls, resolve_baseline
+from jury.pipeline import (
+    Answers,
+    RunConfig,
+    check_run,
+    imported_candidate,
+    keep_answered,
+    panel_calls,
+    resolve_baseline,
+)
 from jury.store import CallStore
 from jury.tasks.turns import conversation, user_turns
 
@@ -28,7 +37,7 @@ class Estimate:
 def estimate(config: RunConfig) -> Estimate:
     task, panel = check_run(config)
     _, baseline = resolve_baseline(config, task)
-    imported: dict[str, str] | None = None
+    imported: Answers | None = None
     if config.candidate_outputs is not None:
         _, imported = imported_candidate(config.candidate_outputs, config, task)
     task, _ = keep_answered(task, baseline, *([imported] if imported is not None else []))
@@ -50,12 +59,13 @@ def estimate(config: RunConfig) -> Estimate:
             candidate = imported
         else:
             candidate = {
-                item.item_id: (s["text"].strip() if exact and s else baseline[item.item_id])
+                item.item_id: ((s["text"].strip(),) if exact and s else baseline[item.item_id])
                 for item, s in zip(task.items, stored, strict=True)
             }
-        # escalate mode: the worst case asks the third judge on every item
-        every = (lambda _item: panel.judges) if panel.mode == "escalate" else None
-        judge_reqs = [c.request for c in panel_calls(panel, task.items, candidate, baseline, judges=every)]
+        # escalate mode: the worst case asks the third judge on every unit
+        every = (lambda _unit: panel.judges) if panel.mode == "escalate" else None
+        units = judged_units(task.items, candidate, baseline)
+        judge_reqs = [c.request for c in panel_calls(panel, units, judges=every)]
         uncached = [r for r, s in zip(gen, stored, strict=True) if s is None]
         judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]
     finally:

@@ -18,6 +18,7 @@ from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
 from jury.panel.aggregate import judge_votes
 from jury.panel.spec import load_panel
+from jury.panel.units import pair_units
 from jury.paths import jury_home
 from jury.pipeline import ProgressSink, judge
 from jury.records import Item, Preference
@@ -106,7 +107,7 @@ def run_injection_probe(
     cache = CallStore(jury_home(store) / "cache.sqlite")
     client = ModelClient(cache, policy)
     try:
-        judgments = judge(client, panel, items, candidate, baseline, progress)
+        judgments = judge(client, panel, pair_units(items, candidate, baseline), progress)
     finally:
         client.close()
         cache.close()

@@ -1,7 +1,8 @@
-"""The run: task -> candidate outputs -> judgments -> votes -> statistics -> report files.
+"""The run: task -> candidate outputs -> judged units -> judgments -> votes -> statistics -> report files.
 
 Each step is a function of the previous step's records; the store makes every model
-call at most once, so an interrupted run resumes by simply running again.
+call at most once, so an interrupted run resumes by simply running again. A unit is a
+single-turn item or one turn of a multi-turn item (jury.panel.units): each gets its own verdicts.
 """
 
 from __future__ import annotations
@@ -22,14 +23,18 @@ from jury.models.policy import CallPolicy
 from jury.outputs_file import import_outputs
 from jury.panel.aggregate import asked_judges, judge_votes, needs_escalation, panel_votes
 from jury.panel.spec import JudgeSpec, PanelSpec, load_panel, without_family
-from jury.panel.strategies import JudgeCall, judge_calls, judgments_for
+from jury.panel.strategies import JudgeCall, judgments_for
+from jury.panel.units import judged_units, unit_calls
 from jury.paths import jury_home
-from jury.records import Item, JudgeVote, Judgment, Output, Usage, Vote
+from jury.records import JudgeVote, Judgment, Output, Unit, Usage, Vote
 from jury.stats.bias import BiasReport, bias_report
 from jury.stats.summary import RunStats, summarize
 from jury.store import CallStore
 from jury.tasks.loader import Task, load_task
-from jury.tasks.turns import answer_text, conversation, judge_view, user_turns
+from jury.tasks.turns import answers_of, baseline_answers, conversation, output_of, user_turns
+
+# item_id -> the answer to every user turn (one for a single-turn item)
+Answers = dict[str, tuple[str, ...]]
 
 DEFAULT_CANDIDATE = "local/smollm2-135m-instruct"
 DEFAULT_TASK = "jury_demo"
@@ -80,10 +85,12 @@ class RunResult:
     panel: PanelSpec
     baseline_name: str
     outputs: tuple[Output, ...]
-    baseline: dict[str, str]
+    baseline: dict[str, str]  # item_id -> the baseline's answer (every turn's, labelled, for multi-turn items)
+    # what was judged, in order: one unit per single-turn item and per turn of a multi-turn item
+    units: tuple[Unit, ...]
     judgments: tuple[Judgment, ...]
     judge_votes: tuple[JudgeVote, ...]
-    votes: tuple[Vote, ...]
+    votes: tuple[Vote, ...]  # one per unit
     stats: RunStats
     usage: dict[str, Usage] = field(default_factory=dict)
     model_calls: int = 0
@@ -92,14 +99,16 @@ class RunResult:
     dropped_items: tuple[str, ...] = ()
     # Position, length and self-preference diagnostics of the judges on this run.
     bias: BiasReport | None = None
+    # The baseline's answer to every turn of each multi-turn item (single-turn items are absent).
+    baseline_turns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
+def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, Answers]:
     if config.baseline_outputs is not None:
         imported = import_outputs(
             config.baseline_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
         )
-        return config.baseline_name or config.baseline_outputs.stem, imported.texts
+        return config.baseline_name or config.baseline_outputs.stem, imported.turns
     missing = [i.item_id for i in task.items if i.baseline is None]
     if missing:
         raise JuryError(
@@ -107,7 +116,7 @@ def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, dict[str, str]
             where=str(task.path),
             fix="pass --baseline-outputs FILE",
         )
-    return task.baseline_name or "baseline", {i.item_id: i.baseline or "" for i in task.items}
+    return task.baseline_name or "baseline", {i.item_id: baseline_answers(i) for i in task.items}
 
 
 def _stop_if_over_budget(client: ModelClient, step: str) -> None:
@@ -153,28 +162,15 @@ def generate(client: ModelClient, model: str, task: Task, progress: ProgressSink
         for item, reply in zip(batch, replies, strict=True):
             answers[item.item_id] += (reply.text.strip(),)
             usages[item.item_id].append(reply.usage)
-    return tuple(
-        Output(item.item_id, model, answer_text(item, answers[item.item_id]), _total(usages[item.item_id]))
-        for item in task.items
-    )
+    return tuple(output_of(item, model, answers[item.item_id], _total(usages[item.item_id])) for item in task.items)
 
 
 def panel_calls(
-    panel: PanelSpec,
-    items: tuple[Item, ...],
-    candidate: dict[str, str],
-    baseline: dict[str, str],
-    judges: Callable[[Item], tuple[JudgeSpec, ...]] | None = None,
+    panel: PanelSpec, units: tuple[Unit, ...], judges: Callable[[Unit], tuple[JudgeSpec, ...]] | None = None
 ) -> list[JudgeCall]:
-    """Calls of the judges asked first on each item (all of them in jury mode, see asked_judges)."""
-    items = tuple(judge_view(i) for i in items)  # multi-turn: the judge reads the whole conversation
-    pick = judges or (lambda item: asked_judges(panel, item.item_id))
-    return [
-        call
-        for item in items
-        for judge_spec in pick(item)
-        for call in judge_calls(judge_spec, item, candidate[item.item_id], baseline[item.item_id])
-    ]
+    """Calls of the judges asked first on each unit (all of them in jury mode, see asked_judges)."""
+    pick = judges or (lambda unit: asked_judges(panel, unit.unit_id))
+    return [call for unit in units for judge_spec in pick(unit) for call in unit_calls(judge_spec, unit)]
 
 
 def _judge_round(
@@ -195,16 +191,11 @@ def _judge_round(
 
 
 def judge(
-    client: ModelClient,
-    panel: PanelSpec,
-    items: tuple[Item, ...],
-    candidate: dict[str, str],
-    baseline: dict[str, str],
-    progress: ProgressSink | None = None,
+    client: ModelClient, panel: PanelSpec, units: tuple[Unit, ...], progress: ProgressSink | None = None
 ) -> tuple[Judgment, ...]:
     """One round of calls; in escalate mode a second round asks the third judge where two disagreed."""
     progress = progress or _NoProgress()
-    calls = panel_calls(panel, items, candidate, baseline)
+    calls = panel_calls(panel, units)
     judgments = _judge_round(client, panel, calls, f"judging with panel '{panel.name}'", progress)
     if panel.mode != "escalate":
         return judgments
@@ -212,9 +203,9 @@ def judge(
     for v in judge_votes(judgments):
         first[v.item_id].append(v)
     order = {j.name: k for k, j in enumerate(panel.judges)}
-    split = tuple(i for i in items if needs_escalation(sorted(first[i.item_id], key=lambda v: order[v.judge])))
+    split = tuple(u for u in units if needs_escalation(sorted(first[u.unit_id], key=lambda v: order[v.judge])))
     third = panel.judges[2]
-    calls = panel_calls(panel, split, candidate, baseline, judges=lambda _item: (third,))
+    calls = panel_calls(panel, split, judges=lambda _unit: (third,))
     return judgments + _judge_round(client, panel, calls, f"escalating to {third.name}", progress)
 
 
@@ -244,12 +235,12 @@ def _usage_by_model(outputs: tuple[Output, ...], replies_usage: list[tuple[str, 
     return {m: Usage(int(t[0]), int(t[1]), t[2], t[3]) for m, t in totals.items()}
 
 
-def imported_candidate(path: Path, config: RunConfig, task: Task) -> tuple[str, dict[str, str]]:
+def imported_candidate(path: Path, config: RunConfig, task: Task) -> tuple[str, Answers]:
     imported = import_outputs(path, task.items, columns=dict(config.columns), allow_partial=config.allow_partial)
-    return config.candidate_name or imported.model or path.stem, imported.texts
+    return config.candidate_name or imported.model or path.stem, imported.turns
 
 
-def keep_answered(task: Task, *answered: dict[str, str]) -> tuple[Task, tuple[str, ...]]:
+def keep_answered(task: Task, *answered: Answers) -> tuple[Task, tuple[str, ...]]:
     """With --allow-partial, the items some imported file lacks are dropped here, and counted."""
     kept = tuple(i for i in task.items if all(i.item_id in a for a in answered))
     kept_ids = {i.item_id for i in kept}
@@ -277,22 +268,29 @@ def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
 
 def derive_results(
     panel: PanelSpec,
-    task: Task,
+    units: tuple[Unit, ...],
     judgments: tuple[Judgment, ...],
-    candidate: dict[str, str],
-    baseline: dict[str, str],
     config: RunConfig,
     excluded: tuple[str, ...] = (),
 ) -> tuple[tuple[JudgeVote, ...], tuple[Vote, ...], RunStats, BiasReport]:
     """Judgments -> votes -> statistics and bias: the one derivation, shared by `run` and by
     re-rendering a stored run, so a re-rendered report cannot drift from the original."""
     jvotes = tuple(judge_votes(judgments))
-    votes = tuple(panel_votes(panel, jvotes, [i.item_id for i in task.items]))
-    stats = summarize(votes, jvotes, judgments, [j.name for j in panel.judges], seed=config.seed)
+    votes = tuple(panel_votes(panel, jvotes, [u.unit_id for u in units]))
+    stats = summarize(
+        votes,
+        jvotes,
+        judgments,
+        [j.name for j in panel.judges],
+        seed=config.seed,
+        items={u.unit_id: u.item.item_id for u in units},
+        turns={u.unit_id: u.turn for u in units},
+    )
     bias = bias_report(
         judgments,
         votes,
-        {i.item_id: (len(candidate[i.item_id]), len(baseline[i.item_id])) for i in task.items},
+        # the judged answers: a multi-turn unit's answer to its own turn
+        {u.unit_id: (len(u.candidate[-1]), len(u.baseline[-1])) for u in units},
         {j.name: j.family for j in panel.judges},
         model_family(config.candidate),
         excluded,
@@ -304,7 +302,7 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     progress = progress or _NoProgress()
     task, panel = check_run(config)
     baseline_name, baseline = resolve_baseline(config, task)
-    imported: dict[str, str] | None = None
+    imported: Answers | None = None
     if config.candidate_outputs is not None:
         name, imported = imported_candidate(config.candidate_outputs, config, task)
         config = replace(config, candidate=name)  # reports name the imported model
@@ -320,9 +318,9 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         if imported is None:
             outputs = generate(client, config.candidate, task, progress)
         else:
-            outputs = tuple(Output(i.item_id, config.candidate, imported[i.item_id]) for i in task.items)
-        candidate = {o.item_id: o.text for o in outputs}
-        judgments = judge(client, panel, task.items, candidate, baseline, progress)
+            outputs = tuple(output_of(i, config.candidate, imported[i.item_id]) for i in task.items)
+        units = judged_units(task.items, {o.item_id: answers_of(o) for o in outputs}, baseline)
+        judgments = judge(client, panel, units, progress)
     finally:
         client.close()
         store.close()
@@ -331,7 +329,8 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         if config.exclude_same_family
         else ()
     )
-    jvotes, votes, stats, bias = derive_results(panel, task, judgments, candidate, baseline, config, excluded)
+    jvotes, votes, stats, bias = derive_results(panel, units, judgments, config, excluded)
+    baseline_outputs = tuple(output_of(i, baseline_name, baseline[i.item_id]) for i in task.items)
     run_id = _run_id(config, task, panel)
     return RunResult(
         run_id=run_id,
@@ -341,7 +340,9 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         panel=panel,
         baseline_name=baseline_name,
         outputs=outputs,
-        baseline=baseline,
+        baseline={o.item_id: o.text for o in baseline_outputs},
+        baseline_turns={o.item_id: o.turns for o in baseline_outputs if o.turns},
+        units=units,
         judgments=judgments,
         judge_votes=jvotes,
         votes=votes,

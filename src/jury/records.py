@@ -1,4 +1,4 @@
-"""Immutable records that flow one way: Item -> Output -> Judgment -> JudgeVote -> Vote."""
+"""Immutable records that flow one way: Item -> Output -> Unit -> Judgment -> JudgeVote -> Vote."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ class Item:
     # Multi-turn items (MT-Bench shape): every user turn in order, `prompt` being the first.
     # Empty for single-turn items, so `turns or (prompt,)` is always the conversation.
     turns: tuple[str, ...] = ()
+    # One reference per user turn (MT-Bench's `reference` list), `reference` being the first; empty
+    # when `reference` serves the whole conversation.
+    references: tuple[str, ...] = ()
+    # The baseline's answer to every turn of a multi-turn item; `baseline` is their labelled join.
+    baseline_turns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,26 @@ class Usage:
 class Output:
     item_id: str
     model: str
-    text: str
+    text: str  # the answer; for a multi-turn item every turn's answer, labelled (what reports show)
     usage: Usage = field(default_factory=Usage)
+    # The answer to every turn of a multi-turn item; empty for single-turn items, like Item.turns.
+    turns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What the panel gives one verdict on: a single-turn item, or one turn of a multi-turn item.
+
+    Judgments and votes carry `unit_id` as their item_id; a single-turn item's unit id is its item
+    id, so nothing about single-turn runs changes. Each side's answers run up to `turn`: earlier
+    ones are the context that side built, the last one is what is judged.
+    """
+
+    unit_id: str
+    item: Item
+    turn: int  # 1-based; 1 for a single-turn item
+    candidate: tuple[str, ...]
+    baseline: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@ leaderboard can rebuild a run's result from files alone, with no model call and 
 run.json holds the inputs (config, items, panel, outputs, baseline, usage); judgments.jsonl holds
 every judgment. Votes and statistics are derived again from the judgments through the same
 functions the pipeline uses, so a re-rendered report picks up statistics added since the run.
+
+Record version 2 keeps every turn's answer of multi-turn items (outputs' `turns`, `baseline_turns`)
+and per-turn references, which per-turn judging needs; a version 1 record reads as before unless it
+holds multi-turn items, which were judged on the whole conversation then.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from typing import Any
 from jury.errors import JuryError
 from jury.models.redaction import redact
 from jury.panel.spec import Deployment, JudgeSpec, PanelSpec
+from jury.panel.units import judged_units
 from jury.pipeline import RunConfig, RunResult, derive_results
 from jury.records import Item, Judgment, Output, Preference, Usage
 from jury.tasks.loader import Task
+from jury.tasks.turns import answers_of
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 RECORD_FILE = "run.json"
 JUDGMENTS_FILE = "judgments.jsonl"
 
@@ -72,7 +79,13 @@ def run_record(result: RunResult) -> dict[str, Any]:
             "description": result.task.description,
             "format": result.task.format,
             "items": [
-                {"item_id": i.item_id, "prompt": i.prompt, "reference": i.reference, "turns": list(i.turns)}
+                {
+                    "item_id": i.item_id,
+                    "prompt": i.prompt,
+                    "reference": i.reference,
+                    "turns": list(i.turns),
+                    "references": list(i.references),
+                }
                 for i in result.task.items
             ],
         },
@@ -92,6 +105,7 @@ def run_record(result: RunResult) -> dict[str, Any]:
         },
         "baseline_name": result.baseline_name,
         "baseline": result.baseline,
+        "baseline_turns": {k: list(v) for k, v in result.baseline_turns.items()},
         "outputs": [asdict(o) for o in result.outputs],
         "usage": {m: asdict(u) for m, u in result.usage.items()},
         "model_calls": result.model_calls,
@@ -145,12 +159,22 @@ def load_run(folder: Path) -> RunResult:
         judgments = tuple(_judgment(json.loads(line)) for line in lines if line.strip())
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise JuryError(f"cannot read the run record: {exc}", where=str(folder)) from None
-    if rec.get("record_version") != RECORD_VERSION:
-        raise JuryError(f"unknown run record version {rec.get('record_version')!r}", where=str(folder / RECORD_FILE))
+    version = rec.get("record_version")
+    if version not in READABLE_VERSIONS:
+        raise JuryError(f"unknown run record version {version!r}", where=str(folder / RECORD_FILE))
     t, p, c = rec["task"], rec["panel"], rec["config"]
     items = tuple(
-        Item(t["name"], i["item_id"], i["prompt"], i["reference"], turns=tuple(i["turns"])) for i in t["items"]
-    )
+        Item(t["name"], i["item_id"], i["prompt"], i["reference"], turns=tuple(i["turns"]),
+             references=tuple(i.get("references", ())))
+        for i in t["items"]
+    )  # fmt: skip
+    if version == 1 and any(i.turns for i in items):
+        raise JuryError(
+            "this run judged its multi-turn items on the whole conversation (run record version 1); "
+            "turns are judged one by one now",
+            where=str(folder / RECORD_FILE),
+            fix="run it again to judge every turn (answers already generated come from the store)",
+        )
     task = Task(t["name"], Path(t["path"]), items, t["baseline_name"], t["max_tokens"], t["description"], t["format"])
     panel = PanelSpec(
         p["name"], Path(p["path"]), p["mode"], p["rule"], p["tie_rule"],
@@ -170,11 +194,17 @@ def load_run(folder: Path) -> RunResult:
         baseline_outputs=Path(c["baseline_outputs"]) if c["baseline_outputs"] else None,
         candidate_outputs=Path(c["candidate_outputs"]) if c["candidate_outputs"] else None,
     )
-    outputs = tuple(Output(o["item_id"], o["model"], o["text"], _usage(o["usage"])) for o in rec["outputs"])
-    jvotes, votes, stats, bias = derive_results(
-        panel, task, judgments, {o.item_id: o.text for o in outputs}, rec["baseline"], config,
-        tuple(p["excluded_same_family"]),
-    )  # fmt: skip
+    outputs = tuple(
+        Output(o["item_id"], o["model"], o["text"], _usage(o["usage"]), tuple(o.get("turns", ())))
+        for o in rec["outputs"]
+    )
+    baseline_turns = {k: tuple(v) for k, v in rec.get("baseline_turns", {}).items()}
+    units = judged_units(
+        items,
+        {o.item_id: answers_of(o) for o in outputs},
+        {k: baseline_turns.get(k, (text,)) for k, text in rec["baseline"].items()},
+    )
+    jvotes, votes, stats, bias = derive_results(panel, units, judgments, config, tuple(p["excluded_same_family"]))
     return RunResult(
         run_id=rec["run_id"],
         report_dir=folder,
@@ -184,6 +214,8 @@ def load_run(folder: Path) -> RunResult:
         baseline_name=rec["baseline_name"],
         outputs=outputs,
         baseline=rec["baseline"],
+        baseline_turns=baseline_turns,
+        units=units,
         judgments=judgments,
         judge_votes=jvotes,
         votes=votes,

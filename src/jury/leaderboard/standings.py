@@ -56,14 +56,14 @@ class Leaderboard:
 def _length_controlled(r: RunResult) -> tuple[float | None, float | None, str]:
     scores = vote_scores(r.votes)
     ids = list(scores)
-    outputs = {o.item_id: o.text for o in r.outputs}
+    units = {u.unit_id: u for u in r.units}  # the judged answers: a multi-turn vote's own turn
     if len(ids) < 3:
         return None, None, "too few judged items"
     try:
         lc = length_controlled_win_rate(
             [scores[i] for i in ids],
-            [len(outputs[i]) for i in ids],
-            [len(r.baseline[i]) for i in ids],
+            [len(units[i].candidate[-1]) for i in ids],
+            [len(units[i].baseline[-1]) for i in ids],
             np.zeros(len(ids)),  # no per-instruction difficulty is known: the term drops out
         )
     except JuryError as exc:

@@ -27,3 +27,13 @@ def escape_output(text: str) -> str:
     text = _MARKER.sub(lambda m: f"(({m.group(1)}))", text)
     text = _DELIMITER.sub(lambda m: "(" + m.group(0)[1:-1] + ")", text)
     return _LABEL.sub(lambda m: f"{m.group(1)}> {m.group(2)}{m.group(3)}", text)
+
+
+# "[User, turn 2]", "[Assistant, turn 1, context]": the labels a later turn's conversation is shown with.
+_TURN_LABEL = re.compile(r"\[(\s*(?:user|assistant)\s*,\s*turn\b[^\]\n]{0,60})\]", re.IGNORECASE)
+
+
+def escape_turn_labels(text: str) -> str:
+    """An answer inside a rendered conversation cannot fake the label of another turn. Kept apart
+    from escape_output so single-turn prompts (and their cache keys) stay exactly as they were."""
+    return _TURN_LABEL.sub(lambda m: f"({m.group(1)})", text)

@@ -43,8 +43,10 @@ def bias_json(result: RunResult) -> dict[str, Any] | None:
 
 
 def votes_json(result: RunResult) -> dict[str, Any]:
-    """Per item, who was asked (the pool's draw, the escalation) and why the panel abstained."""
+    """Per judged unit (an item, or one turn of a multi-turn item), who was asked (the pool's draw,
+    the escalation) and why the panel abstained."""
     votes = result.votes
+    units = {u.unit_id: u for u in result.units}
     return {
         "n_below_quorum": sum(
             v.abstain_reason is not None and v.abstain_reason.startswith("below quorum") for v in votes
@@ -53,6 +55,8 @@ def votes_json(result: RunResult) -> dict[str, Any]:
         "items": [
             {
                 "item_id": v.item_id,
+                "item": units[v.item_id].item.item_id,  # the same as item_id unless the item has several turns
+                "turn": units[v.item_id].turn,
                 "outcome": v.outcome.value if v.outcome else None,
                 "asked": list(v.asked),
                 "score": v.score,

@@ -32,14 +32,14 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def items_csv(r: RunResult) -> str:
     judges = [j.name for j in r.panel.judges]
-    outputs = {o.item_id: o.text for o in r.outputs}
+    units = {u.unit_id: u for u in r.units}  # lengths of the judged answers (a multi-turn row: its own turn's)
 
     def label(p: object) -> str:
         return "abstained" if p is None else str(getattr(p, "value", p))
 
     rows = [
         [v.item_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges),
-         len(outputs.get(v.item_id, "")), len(r.baseline.get(v.item_id, ""))]
+         len(units[v.item_id].candidate[-1]), len(units[v.item_id].baseline[-1])]
         for v in r.votes
     ]  # fmt: skip
     return to_csv(["item_id", "panel", *judges, "candidate_chars", "baseline_chars"], rows)

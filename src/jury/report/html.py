@@ -3,9 +3,10 @@ without touching the others. Numbers come from RunStats and the stats package; n
 
 from __future__ import annotations
 
+from jury.panel.units import turn_prompt
 from jury.pipeline import RunResult
 from jury.report.html_page import esc, num, page, section, table
-from jury.report.markdown import pct, wr_text
+from jury.report.markdown import PER_TURN_NOTE, pct, units_text, wr_text
 from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
 from jury.stats.costs import usage_by_judge
 
@@ -15,7 +16,7 @@ def _header(r: RunResult) -> str:
     return (
         f"<h1>jury report: {esc(r.config.candidate)} vs {esc(r.baseline_name)}</h1><ul>"
         f"<li>run: <code>{esc(r.run_id)}</code></li>"
-        f"<li>task: <code>{esc(r.task.name)}</code> ({len(r.task.items)} items{esc(dropped)})</li>"
+        f"<li>task: <code>{esc(r.task.name)}</code> ({esc(units_text(r))}{esc(dropped)})</li>"
         f"<li>panel: <code>{esc(r.panel.name)}</code>: {esc(r.panel.mode)} mode (every judge votes on every item), "
         f"{esc(r.panel.rule)} vote, a split vote counts as <code>{esc(r.panel.tie_rule)}</code></li>"
         f"<li>model calls: {r.model_calls} made, {r.cached_calls} answered from the store</li></ul>"
@@ -34,6 +35,19 @@ def _result(r: RunResult) -> str:
         f"<p>Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.</p>",
         chart,
         ident="result",
+    )
+
+
+def _per_turn(r: RunResult) -> str:
+    per_turn = r.stats.per_turn
+    if not per_turn:
+        return ""
+    rows = [[turn, wr_text(w), w.wins, w.ties, w.losses, w.abstained] for turn, w in per_turn.items()]
+    header = ["turn", "win rate (95% CI)", "wins", "ties", "losses", "abstained"]
+    bars = [CiBar(f"turn {turn}", w.value, w.ci_low, w.ci_high) for turn, w in per_turn.items()]
+    chart = win_rate_chart(bars, f"Win rate vs {r.baseline_name} per turn (95% CI)", "per-turn-win-rate")
+    return section(
+        "Per turn", f"<p>{esc(PER_TURN_NOTE)}</p>", table(header, rows, numeric=(2, 3, 4, 5)), chart, ident="per-turn"
     )
 
 
@@ -124,22 +138,22 @@ def _notes(r: RunResult) -> str:
 
 def _items(r: RunResult) -> str:
     judges = [j.name for j in r.panel.judges]
-    outputs = {o.item_id: o.text for o in r.outputs}
-    prompts = {i.item_id: i.prompt for i in r.task.items}
+    units = {u.unit_id: u for u in r.units}  # a multi-turn row shows its own turn's prompt and answers
 
     def label(p: object) -> str:
         return "abstained" if p is None else str(getattr(p, "value", p))
 
     rows = [
-        [v.item_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges), prompts.get(v.item_id, ""),
-         outputs.get(v.item_id, ""), r.baseline.get(v.item_id, "")]
+        [v.item_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges), turn_prompt(u),
+         u.candidate[-1], u.baseline[-1]]
         for v in r.votes
+        for u in [units[v.item_id]]
     ]  # fmt: skip
     header = ["item", "panel", *judges, "prompt", "candidate output", "baseline output"]
     return section("Items", table(header, rows, cls="items"), ident="items")
 
 
-SECTIONS = (_header, _result, _judges, _agreement, _bias, _cost, _notes, _items)
+SECTIONS = (_header, _result, _per_turn, _judges, _agreement, _bias, _cost, _notes, _items)
 
 
 def render_html(result: RunResult) -> str:

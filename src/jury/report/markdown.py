@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jury.panel.units import is_multi_turn
 from jury.pipeline import RunResult
 from jury.records import Preference
 from jury.report.bias_sections import bias_markdown
@@ -30,6 +31,19 @@ def wr_text(w: WinRate) -> str:
     return f"{pct(w.value)} [{pct(w.ci_low)}, {pct(w.ci_high)}]"
 
 
+def units_text(result: RunResult) -> str:
+    """How much was judged: "5 items", or for a multi-turn run "5 items, 10 turns judged"."""
+    turns = f", {len(result.units)} turns judged" if is_multi_turn(result.units) else ""
+    return f"{len(result.task.items)} items{turns}"
+
+
+PER_TURN_NOTE = (
+    "Each turn of a conversation is judged on its own: the judge of a later turn sees the earlier turns, "
+    "with each side's own answers, as context. The win rate above is over every turn's verdict; its CI "
+    "resamples whole conversations, because the turns of one conversation are not independent."
+)
+
+
 def _label(p: Preference | None) -> str:
     return "abstained" if p is None else p.value
 
@@ -45,6 +59,22 @@ def _kappa_section(result: RunResult) -> list[str]:
             f"{num(p.kappa_high)}] |"
         )
     return [*lines, "", f"Fleiss' kappa {num(ag.fleiss.value)} on {ag.fleiss.n_items} items.", ""]
+
+
+def _per_turn_section(result: RunResult) -> list[str]:
+    if not result.stats.per_turn:
+        return []
+    lines = [
+        "### Per turn",
+        "",
+        PER_TURN_NOTE,
+        "",
+        "| turn | win rate (95% CI) | wins | ties | losses | abstained |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for turn, w in result.stats.per_turn.items():
+        lines.append(f"| {turn} | {wr_text(w)} | {w.wins} | {w.ties} | {w.losses} | {w.abstained} |")
+    return [*lines, ""]
 
 
 def _cost_section(result: RunResult) -> list[str]:
@@ -67,7 +97,7 @@ def render_markdown(result: RunResult) -> str:
         f"# jury report: {md_cell(result.config.candidate)} vs {md_cell(result.baseline_name)}",
         "",
         f"- run: `{result.run_id}`",
-        f"- task: `{result.task.name}` ({len(result.task.items)} items"
+        f"- task: `{result.task.name}` ({units_text(result)}"
         + (f"; {len(result.dropped_items)} dropped for lack of an imported output" if result.dropped_items else "")
         + ")",
         f"- panel: `{result.panel.name}` — {result.panel.mode} mode ({result.panel.describe_mode()}), "
@@ -88,6 +118,7 @@ def render_markdown(result: RunResult) -> str:
         )
         + ".",
         "",
+        *_per_turn_section(result),
         "## Judges",
         "",
         "| judge | model | strategy | own win rate (95% CI) | agrees with panel | position consistency | abstentions |",
@@ -122,8 +153,9 @@ def render_markdown(result: RunResult) -> str:
         "| item | panel | " + " | ".join(md_cell(j) for j in specs) + " | candidate output |",
         "| --- | --- | " + " | ".join("---" for _ in specs) + " | --- |",
     ]
-    outputs = {o.item_id: o.text for o in result.outputs}
+    units = {u.unit_id: u for u in result.units}  # a multi-turn row shows the answer to its own turn
     for v in result.votes:
         per = " | ".join(_label(v.per_judge.get(j)) if not v.asked or j in v.asked else "not asked" for j in specs)
-        lines.append(f"| {md_cell(v.item_id)} | {_label(v.outcome)} | {per} | {md_cell(outputs[v.item_id], 120)} |")
+        answer = units[v.item_id].candidate[-1]
+        lines.append(f"| {md_cell(v.item_id)} | {_label(v.outcome)} | {per} | {md_cell(answer, 120)} |")
     return "\n".join(lines) + "\n"

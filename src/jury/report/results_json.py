@@ -14,7 +14,9 @@ from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
 
 # 2: added judge_kappa, cost_by_judge and files (additive; version 1 readers ignore them)
-SCHEMA_VERSION = 2
+# 3: multi-turn items are judged per turn: added per_turn, and panel_votes items' item and turn
+#    (additive); a multi-turn run's `result` counts every turn's verdict and its CI resamples items
+SCHEMA_VERSION = 3
 
 
 def _num(x: float | None) -> float | None:
@@ -94,6 +96,8 @@ def results_json(result: RunResult) -> dict[str, Any]:
         },
         "seed": result.config.seed,
         "result": win_rate_json(stats.win_rate),
+        # the panel's win rate on each turn alone; empty for single-turn runs
+        "per_turn": [{"turn": turn, **win_rate_json(w)} for turn, w in stats.per_turn.items()],
         "judges": [
             {
                 "judge": js.judge,

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from jury.estimate import Estimate
 from jury.pipeline import RunResult
-from jury.report.markdown import num, pct, wr_text
+from jury.report.markdown import num, pct, units_text, wr_text
 from jury.stats.costs import usage_by_judge
 
 
@@ -17,7 +17,7 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
     w = s.win_rate
     console.print(
         f"\n[bold]{escape(result.config.candidate)}[/] vs [bold]{escape(result.baseline_name)}[/] "
-        f"on {escape(result.task.name)} ({len(result.task.items)} items"
+        f"on {escape(result.task.name)} ({units_text(result)}"
         + (f", {len(result.dropped_items)} dropped: no imported output" if result.dropped_items else "")
         + f"), panel '{escape(result.panel.name)}'",
         markup=True,
@@ -28,6 +28,14 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
         f"wins {w.wins} · ties {w.ties} · losses {w.losses} · abstained {w.abstained}",
         highlight=False,
     )
+    for turn, tw in s.per_turn.items():
+        console.print(
+            f"  turn {turn}: {wr_text(tw)}  wins {tw.wins} · ties {tw.ties} · losses {tw.losses} · "
+            f"abstained {tw.abstained}",
+            highlight=False,
+        )
+    if s.per_turn:
+        console.print("  (each turn judged on its own; the overall CI resamples whole conversations)", highlight=False)
     table = Table(title="judges", title_justify="left")
     for col in ("judge", "own win rate (95% CI)", "agrees w/ panel", "position consistency", "abstained"):
         table.add_column(col)

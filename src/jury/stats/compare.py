@@ -1,8 +1,12 @@
-"""Two runs of the same task against the same baseline, compared item by item (the CI gate)."""
+"""Two runs of the same task against the same baseline, compared item by item (the CI gate).
+
+The verdicts on the turns of a multi-turn item are not independent: given each vote's item, the
+turns both runs judged are averaged per item first, so the test pairs items, not turns."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jury.errors import JuryError
@@ -19,8 +23,8 @@ def vote_scores(votes: Sequence[Vote]) -> dict[str, float]:
 @dataclass(frozen=True)
 class RunComparison:
     paired: PairedComparison
-    shared_items: int
-    only_in_a: int
+    shared_items: int  # items both runs judged (a multi-turn item counts once)
+    only_in_a: int  # verdicts (items, or turns of multi-turn items) only run A has
     only_in_b: int
     alpha: float
 
@@ -29,11 +33,34 @@ class RunComparison:
         return self.paired.mean_difference < 0 and self.paired.p_value < self.alpha
 
 
+def _per_item(
+    a: dict[str, float], b: dict[str, float], items: Mapping[str, str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Each item's mean score over the turns both runs judged."""
+    grouped: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for unit in a:
+        if unit in b:
+            grouped[items.get(unit, unit)].append((a[unit], b[unit]))
+    return (
+        {i: sum(x for x, _ in pairs) / len(pairs) for i, pairs in grouped.items()},
+        {i: sum(y for _, y in pairs) / len(pairs) for i, pairs in grouped.items()},
+    )
+
+
 def compare_votes(
-    votes_a: Sequence[Vote], votes_b: Sequence[Vote], *, alpha: float = 0.05, seed: int = 0
+    votes_a: Sequence[Vote],
+    votes_b: Sequence[Vote],
+    *,
+    alpha: float = 0.05,
+    seed: int = 0,
+    items: Mapping[str, str] | None = None,
 ) -> RunComparison:
-    """Paired on the items both runs judged, so item difficulty cancels out."""
+    """Paired on the items both runs judged, so item difficulty cancels out; `items` maps each vote's
+    id to its item when the turns of multi-turn items were judged apart."""
     a, b = vote_scores(votes_a), vote_scores(votes_b)
+    only_a, only_b = len(set(a) - set(b)), len(set(b) - set(a))
+    if items and len(set(items.values())) < len(items):
+        a, b = _per_item(a, b, items)
     shared = [i for i in a if i in b]
     if len(shared) < 2:
         raise JuryError(
@@ -41,4 +68,4 @@ def compare_votes(
             fix="compare runs of the same task",
         )
     paired = paired_comparison_scores([a[i] for i in shared], [b[i] for i in shared], confidence=1 - alpha, seed=seed)
-    return RunComparison(paired, len(shared), len(set(a) - set(b)), len(set(b) - set(a)), alpha)
+    return RunComparison(paired, len(shared), only_a, only_b, alpha)

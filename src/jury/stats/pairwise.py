@@ -7,6 +7,7 @@ either way, and the discrete win rate rounds each item to a win, a draw or a los
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,54 @@ def bootstrap_mean_ci(
         rng=np.random.default_rng(seed),
     )
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+# Resamples drawn per block in the cluster bootstrap: bounds memory at BLOCK x clusters indices.
+_BLOCK = 250
+
+
+def cluster_bootstrap_mean_ci(
+    values: ArrayLike,
+    clusters: Sequence[Hashable],
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap CI of the mean of all values, resampling whole clusters (e.g. the turns
+    of one conversation, which are not independent). Each resample's statistic is the mean over every
+    value of the drawn clusters, so clusters weigh by their size, as in the point estimate. Clusters
+    of one value each are the ordinary bootstrap, and go to `bootstrap_mean_ci` so its numbers stay put."""
+    x = np.asarray(values, dtype=float)
+    if len(clusters) != x.size:
+        raise ValueError(f"{x.size} values but {len(clusters)} cluster labels")
+    labels = {c: k for k, c in enumerate(dict.fromkeys(clusters))}
+    index = np.array([labels[c] for c in clusters], dtype=int)
+    counts = np.bincount(index, minlength=len(labels))
+    if x.size == 0 or (counts == 1).all() or np.ptp(x) == 0:
+        return bootstrap_mean_ci(x, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    sums = np.bincount(index, weights=x, minlength=len(labels))
+    rng = np.random.default_rng(seed)
+    means = []
+    for start in range(0, n_resamples, _BLOCK):
+        drawn = rng.integers(0, len(labels), size=(min(_BLOCK, n_resamples - start), len(labels)))
+        means.append(sums[drawn].sum(axis=1) / counts[drawn].sum(axis=1))
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(np.concatenate(means), [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def cluster_standard_error(values: ArrayLike, clusters: Sequence[Hashable]) -> float:
+    """Cluster-robust standard error of the mean of all values (the sandwich estimator with the
+    G/(G-1) small-sample factor); with clusters of one value it is the usual std(ddof=1)/sqrt(n)."""
+    x = np.asarray(values, dtype=float)
+    labels = {c: k for k, c in enumerate(dict.fromkeys(clusters))}
+    if len(labels) < 2:
+        return float("nan")
+    index = np.array([labels[c] for c in clusters], dtype=int)
+    residual = np.bincount(index, weights=x - x.mean(), minlength=len(labels))
+    g = len(labels)
+    return float(np.sqrt(g / (g - 1) * (residual**2).sum()) / x.size)
 
 
 def win_rate_scores(

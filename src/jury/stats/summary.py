@@ -1,9 +1,14 @@
-"""All the numbers a run reports, computed once from votes; reports only render them."""
+"""All the numbers a run reports, computed once from votes; reports only render them.
+
+A multi-turn run has one vote per turn: its win rates are over every turn's verdict, with CIs
+that resample conversations (the turns of one item are not independent), and `per_turn` breaks
+the panel's win rate down by turn. Single-turn runs have no clusters and no `per_turn`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -37,6 +42,8 @@ class RunStats:
     unanimous: Agreement  # share of items where every voting judge gave the same verdict
     # chance-corrected agreement (Cohen per pair, Fleiss, Krippendorff); None with fewer than two judges
     agreement: AgreementReport | None = None
+    # multi-turn runs: turn number -> the panel's win rate on that turn alone; empty for single-turn runs
+    per_turn: dict[int, WinRate] = field(default_factory=dict)
 
 
 def _unanimity(votes: Sequence[Vote]) -> Agreement:
@@ -54,7 +61,12 @@ def summarize(
     judges: Sequence[str],
     *,
     seed: int = 0,
+    items: Mapping[str, str] | None = None,
+    turns: Mapping[str, int] | None = None,
 ) -> RunStats:
+    """`items` maps each vote's id to its item (the cluster its turns share) and `turns` to its turn
+    number; both are needed only for multi-turn runs."""
+    clusters = [items[v.item_id] for v in votes] if items and len(set(items.values())) < len(items) else None
     consistency = position_consistency(judge_votes)
     per_judge = []
     for judge in judges:
@@ -65,7 +77,7 @@ def summarize(
         per_judge.append(
             JudgeStats(
                 judge=judge,
-                win_rate=win_rate_with_ci([v.per_judge[judge] for v in votes], seed=seed),
+                win_rate=win_rate_with_ci([v.per_judge[judge] for v in votes], seed=seed, clusters=clusters),
                 position_consistency=consistency.get(judge, Consistency(None, 0)),
                 agreement_with_panel=agreement_with_panel(votes, judge),
                 abstentions=len(mine),
@@ -73,12 +85,21 @@ def summarize(
             )
         )
     return RunStats(
-        win_rate=win_rate_with_ci([v.outcome for v in votes], seed=seed),
+        win_rate=win_rate_with_ci([v.outcome for v in votes], seed=seed, clusters=clusters),
         judges=tuple(per_judge),
         pair_agreement=judge_pair_agreement(votes, judges),
         unanimous=_unanimity(votes),
         agreement=_agreement(votes, judges, seed) if len(judges) >= 2 and votes else None,
+        per_turn=_per_turn(votes, turns or {}, seed),
     )
+
+
+def _per_turn(votes: Sequence[Vote], turns: Mapping[str, int], seed: int) -> dict[int, WinRate]:
+    """Each item has at most one vote per turn, so within a turn the verdicts are independent."""
+    numbers = sorted({turns.get(v.item_id, 1) for v in votes})
+    if not numbers or numbers[-1] == 1:
+        return {}
+    return {n: win_rate_with_ci([v.outcome for v in votes if turns.get(v.item_id, 1) == n], seed=seed) for n in numbers}
 
 
 def _agreement(votes: Sequence[Vote], judges: Sequence[str], seed: int) -> AgreementReport:

@@ -1,14 +1,17 @@
-"""Win rate against a baseline, ties counted as half a win, with a seeded bootstrap CI."""
+"""Win rate against a baseline, ties counted as half a win, with a seeded bootstrap CI.
+
+Verdicts that are not independent (the turns of one conversation) name their cluster, and the CI
+and standard error then resample and sum whole clusters instead of single verdicts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from jury.records import Preference
-from jury.stats.pairwise import bootstrap_mean_ci
+from jury.stats.pairwise import bootstrap_mean_ci, cluster_bootstrap_mean_ci, cluster_standard_error
 
 SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: 0.5, Preference.BASELINE: 0.0}
 
@@ -24,7 +27,7 @@ class WinRate:
     ties: int
     losses: int
     abstained: int
-    standard_error: float = float("nan")  # sample SEM of the per-item scores (ddof=1)
+    standard_error: float = float("nan")  # sample SEM of the per-item scores (ddof=1); cluster-robust with clusters
 
 
 def win_rate_with_ci(
@@ -33,14 +36,25 @@ def win_rate_with_ci(
     confidence: float = 0.95,
     n_resamples: int = 2000,
     seed: int = 0,
+    clusters: Sequence[Hashable] | None = None,
 ) -> WinRate:
-    """Abstentions are left out of the rate and counted apart; the CI is a percentile bootstrap."""
-    judged = [o for o in outcomes if o is not None]
+    """Abstentions are left out of the rate and counted apart; the CI is a percentile bootstrap.
+    `clusters`, one label per outcome, makes it a cluster bootstrap (see cluster_bootstrap_mean_ci)."""
+    if clusters is not None and len(clusters) != len(outcomes):
+        raise ValueError(f"{len(outcomes)} outcomes but {len(clusters)} cluster labels")
+    kept = [k for k, o in enumerate(outcomes) if o is not None]
+    judged = [outcomes[k] for k in kept]
     scores = np.array([SCORE[o] for o in judged], dtype=float)
     counts = {p: sum(1 for o in judged if o is p) for p in Preference}
     abstained = len(outcomes) - len(judged)
     value = float(scores.mean()) if scores.size else float("nan")
-    low, high = bootstrap_mean_ci(scores, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    if clusters is None:
+        low, high = bootstrap_mean_ci(scores, confidence=confidence, n_resamples=n_resamples, seed=seed)
+        se = float(scores.std(ddof=1) / np.sqrt(scores.size)) if scores.size > 1 else float("nan")
+    else:
+        labels = [clusters[k] for k in kept]
+        low, high = cluster_bootstrap_mean_ci(scores, labels, confidence=confidence, n_resamples=n_resamples, seed=seed)
+        se = cluster_standard_error(scores, labels)
     return WinRate(
         value=value,
         ci_low=low,
@@ -51,5 +65,5 @@ def win_rate_with_ci(
         ties=counts[Preference.TIE],
         losses=counts[Preference.BASELINE],
         abstained=abstained,
-        standard_error=float(scores.std(ddof=1) / np.sqrt(scores.size)) if scores.size > 1 else float("nan"),
+        standard_error=se,
     )

@@ -182,7 +182,8 @@ def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: 
     # a multi-turn baseline is a list with one answer per turn
     raw_baseline = doc[baseline_field]
     answers = tuple(map(str, raw_baseline)) if isinstance(raw_baseline, list) else (str(raw_baseline),)
-    return replace(item, baseline=answer_text(item, answers, f"{path}: row {index + 1}, '{baseline_field}'"))
+    text = answer_text(item, answers, f"{path}: row {index + 1}, '{baseline_field}'")
+    return replace(item, baseline=text, baseline_turns=answers if turns else ())
 
 
 def _check_unique(items: tuple[Item, ...], path: Path) -> None:

@@ -37,15 +37,23 @@ def items_from_rows(rows: Iterable[Row], task: str) -> tuple[Item, ...]:
         if not turns[0].strip():
             raise JuryError("turns[0] is empty", where=row.where)
         references = _text_list(row, row.data["reference"], "reference") if row.data.get("reference") else ()
+        if references and len(references) != len(turns):
+            raise JuryError(
+                f"'reference' has {len(references)} entries but 'turns' has {len(turns)}",
+                where=row.where,
+                fix="give one reference per turn",
+            )
         category = text_field(row, "category", required=False)
+        multi = len(turns) > 1
         items.append(
             Item(
                 task=task,
                 item_id=_question_id(row),
                 prompt=turns[0],
                 reference=references[0] if references else None,
-                metadata={"category": category, "references": list(references)} if category else {},
-                turns=turns if len(turns) > 1 else (),
+                metadata={"category": category} if category else {},
+                turns=turns if multi else (),
+                references=references if multi else (),
             )
         )
     return tuple(items)
@@ -71,8 +79,9 @@ def write_questions(path: Path, items: Iterable[Item]) -> None:
                 "category": item.metadata.get("category", ""),
                 "turns": list(item.turns or (item.prompt,)),
             }
-            if item.metadata.get("references"):
-                record["reference"] = item.metadata["references"]
+            references = item.references or ((item.reference,) if item.reference else ())
+            if references:
+                record["reference"] = list(references)
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 

@@ -1,17 +1,15 @@
-"""Multi-turn items (MT-Bench shape): the conversation a model is sent at each turn, and the text
-a judge reads.
+"""Multi-turn items (MT-Bench shape): the conversation a model is sent at each turn, and the
+per-turn answers every side of a run carries.
 
-A judge sees the whole conversation, as MT-Bench's multi-turn judge does: the user's turns as
-the question and each model's answers, turn by turn, as its answer. Single-turn items pass
-through unchanged, so their prompts (and the cache keys built from them) do not move.
+Answers are kept turn by turn (`Output.turns`, `Item.baseline_turns`) because each turn is judged
+on its own (jury.panel.units); the labelled join is only what reports show. Single-turn items pass
+through unchanged, so their requests (and the cache keys built from them) do not move.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from jury.errors import JuryError
-from jury.records import Item
+from jury.records import Item, Output, Usage
 
 
 def user_turns(item: Item) -> tuple[str, ...]:
@@ -29,23 +27,35 @@ def conversation(item: Item, answers: tuple[str, ...]) -> tuple[tuple[str, str],
     return (*messages, ("user", turns[len(answers)]))
 
 
-def _render(label: str, texts: tuple[str, ...]) -> str:
-    return "\n\n".join(f"[{label}, turn {n}]\n{text}" for n, text in enumerate(texts, start=1))
-
-
-def answer_text(item: Item, answers: tuple[str, ...], where: str = "") -> str:
-    """One text per item for the judge: the answer itself, or every turn's answer, labelled."""
-    if not item.turns:
-        return answers[0]
-    if len(answers) != len(item.turns):
+def check_answers(item: Item, answers: tuple[str, ...], where: str = "") -> tuple[str, ...]:
+    """One answer per user turn, or a JuryError naming the item (and the file when given)."""
+    n = len(user_turns(item))
+    if len(answers) != n:
         raise JuryError(
-            f"item '{item.item_id}' has {len(item.turns)} turns but the output has {len(answers)}",
+            f"item '{item.item_id}' has {n} turn{'s' if n > 1 else ''} but the output has {len(answers)}",
             where=where or None,
             fix="give one answer per user turn",
         )
-    return _render("Assistant", answers)
+    return answers
 
 
-def judge_view(item: Item) -> Item:
-    """The item as a judge should see it: a multi-turn item's question is the whole conversation."""
-    return replace(item, prompt=_render("User", item.turns)) if item.turns else item
+def answer_text(item: Item, answers: tuple[str, ...], where: str = "") -> str:
+    """One text per item for reports: the answer itself, or every turn's answer, labelled."""
+    check_answers(item, answers, where)
+    if not item.turns:
+        return answers[0]
+    return "\n\n".join(f"[Assistant, turn {n}]\n{text}" for n, text in enumerate(answers, start=1))
+
+
+def output_of(item: Item, model: str, answers: tuple[str, ...], usage: Usage | None = None) -> Output:
+    """An Output keeping every turn's answer (for judging) and their join (for reports)."""
+    return Output(item.item_id, model, answer_text(item, answers), usage or Usage(), answers if item.turns else ())
+
+
+def answers_of(output: Output) -> tuple[str, ...]:
+    return output.turns or (output.text,)
+
+
+def baseline_answers(item: Item) -> tuple[str, ...]:
+    """The task's own baseline, turn by turn (the caller checks that the item has one)."""
+    return item.baseline_turns or (item.baseline or "",)
