@@ -65,6 +65,8 @@ _HELP = {
     "store": "State folder holding the cache of every model call. Default: $JURY_HOME or ./.jury",
     "concurrency": "Simultaneous requests per remote provider (local models always run one at a time).",
     "max_cost": "Stop before the run's spend could exceed this many US dollars (litellm's offline prices).",
+    "workers": "Processes making remote calls (litellm needs ~4 ms of CPU per call). Default: one per core "
+    "(at most 4) when a batch has 400+ remote calls; 1 keeps every call in this process.",
     "retries": "Retries per call on rate limits, timeouts, connection errors and 5xx (exponential backoff).",
     "timeout": "Seconds before a single remote request times out.",
     "dry_run": "Print how many calls the run would make and their worst-case cost, then stop.",
@@ -92,6 +94,7 @@ def run(
     concurrency: Annotated[int, typer.Option(min=1, help=_HELP["concurrency"])] = 8,
     max_cost: Annotated[float | None, typer.Option(min=0, help=_HELP["max_cost"])] = None,
     retries: Annotated[int, typer.Option(min=0, help=_HELP["retries"])] = 4,
+    workers: Annotated[int | None, typer.Option(min=1, help=_HELP["workers"])] = None,
     timeout: Annotated[float, typer.Option(min=1, help=_HELP["timeout"])] = 120.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=_HELP["dry_run"])] = False,
     candidate_outputs: Annotated[Path | None, typer.Option(help=_HELP["candidate_outputs"])] = None,
@@ -120,7 +123,9 @@ def run(
         seed=seed,
         reports_dir=reports_dir,
         store=store,
-        policy=CallPolicy(concurrency=concurrency, max_cost_usd=max_cost, max_retries=retries, timeout_s=timeout),
+        policy=CallPolicy(
+            concurrency=concurrency, max_cost_usd=max_cost, max_retries=retries, timeout_s=timeout, workers=workers
+        ),
         candidate_outputs=candidate_outputs,
         candidate_name=candidate_name,
         allow_partial=allow_partial,
