@@ -1,4 +1,5 @@
-"""How calls are made: concurrency per provider, retries with exponential backoff, timeouts, budget."""
+"""How calls are made: concurrency per provider, retries with exponential backoff, timeouts, budget,
+and whether judge calls go through providers' batch APIs."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ class CallPolicy:
     backoff_max_s: float = 60.0
     timeout_s: float = 120.0  # per request
     max_cost_usd: float | None = None
+    # Judge calls of batch-capable providers go through one provider batch per model (jury.models.batch).
+    batch: bool = False
+    batch_poll_s: float = 30.0  # seconds between two status checks of a submitted batch
 
     def backoff_s(self, attempt: int) -> float:
         """Exponential with full jitter, so many clients hitting a rate limit spread out."""
@@ -22,8 +26,10 @@ class CallPolicy:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """Rate limits, timeouts, connection failures and 5xx are worth another try; the rest are not."""
+    """Rate limits, timeouts, connection failures and 5xx are worth another try; the rest are not.
+    The batch endpoints raise the openai SDK's own errors, hence openai.APIConnectionError."""
     import litellm
+    import openai
 
     retryable = (
         litellm.RateLimitError,
@@ -32,6 +38,7 @@ def is_retryable(exc: BaseException) -> bool:
         litellm.InternalServerError,
         litellm.ServiceUnavailableError,
         litellm.BadGatewayError,
+        openai.APIConnectionError,  # its APITimeoutError too
     )
     if isinstance(exc, retryable):
         return True
