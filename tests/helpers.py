@@ -42,6 +42,8 @@ def write_panel(folder: Path, judges: list[dict], tie_rule: str = "tie", name: s
             f"    strategy: {j['strategy']}",
             f"    prompt: {prompt}",
         ]
+        if j.get("api_base"):
+            lines.append(f"    api_base: {j['api_base']}")
     path = folder / f"{name}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -76,6 +76,10 @@ _HELP = {
     "allow_partial": "Drop items an imported outputs file has no answer for (the report counts them) "
     "instead of failing.",
     "exclude_same_family": "Leave out judges of the candidate's model family (self-preference); the report names them.",
+    "batch": "Send the judges' uncached calls through their providers' batch APIs (OpenAI-compatible ones): "
+    "about half the price, answers within the provider's 24 h window. Interrupting is safe: the same "
+    "command resumes polling. Judges of other providers are called one at a time.",
+    "batch_poll": "Seconds between two status checks of a submitted batch (--batch).",
     "columns": "Column mapping for plain JSONL/CSV files, e.g. prompt=question,id=qid,output=answer.",
 }
 
@@ -102,6 +106,8 @@ def run(
     allow_partial: Annotated[bool, typer.Option(help=_HELP["allow_partial"])] = False,
     columns: Annotated[str | None, typer.Option(help=_HELP["columns"])] = None,
     exclude_same_family: Annotated[bool, typer.Option(help=_HELP["exclude_same_family"])] = False,
+    batch: Annotated[bool, typer.Option("--batch", help=_HELP["batch"])] = False,
+    batch_poll: Annotated[float, typer.Option(min=0, help=_HELP["batch_poll"])] = 30.0,
 ) -> None:
     """Generate the candidate's answers, judge them against the baseline with the panel, report.
 
@@ -124,7 +130,13 @@ def run(
         reports_dir=reports_dir,
         store=store,
         policy=CallPolicy(
-            concurrency=concurrency, max_cost_usd=max_cost, max_retries=retries, timeout_s=timeout, workers=workers
+            concurrency=concurrency,
+            max_cost_usd=max_cost,
+            max_retries=retries,
+            timeout_s=timeout,
+            workers=workers,
+            batch=batch,
+            batch_poll_s=batch_poll,
         ),
         candidate_outputs=candidate_outputs,
         candidate_name=candidate_name,
@@ -142,7 +154,11 @@ def run(
         with Progress(*bar_columns, console=stderr) as bars:
             result = pipeline.run(config, RichProgress(bars))
     except KeyboardInterrupt:
-        stderr.print("interrupted: every finished model call is stored; run the same command to resume")
+        stderr.print(
+            "interrupted: every finished model call is stored"
+            + (", and submitted batches keep running at the provider" if batch else "")
+            + "; run the same command to resume"
+        )
         raise typer.Exit(130) from None
     out = write_report(result)
     print_summary(result, stdout, str(out))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jury.models.batch_format import batch_provider
 from jury.models.budget import estimate_cost
 from jury.models.client import ModelRequest
 from jury.panel.units import judged_units
@@ -30,7 +31,7 @@ class Estimate:
     judge_calls: int
     judge_cached: int
     judge_exact: bool  # False: candidate outputs are not generated yet, baselines stand in for them
-    worst_case_cost_usd: float  # prompt tokens + max_tokens for every call not in the store
+    worst_case_cost_usd: float  # prompt tokens + max_tokens for every call not in the store (--batch: batch prices)
     unpriced_models: tuple[str, ...]
 
 
@@ -70,10 +71,15 @@ def estimate(config: RunConfig) -> Estimate:
         judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]
     finally:
         store.close()
+    routed = {j.model for j in panel.judges if j.deployments}
+
+    def batched(r: ModelRequest) -> bool:  # --batch: judge calls a provider batch takes are priced as such
+        return config.policy.batch and r.model not in routed and batch_provider(r.model) is not None
+
     costs = {r.model: 0.0 for r in uncached + judge_uncached}
     unpriced: set[str] = set()
-    for r in uncached + judge_uncached:
-        c = estimate_cost(r)
+    for r, batch in [(r, False) for r in uncached] + [(r, batched(r)) for r in judge_uncached]:
+        c = estimate_cost(r, batch)
         if c is None:
             unpriced.add(r.model)
         else:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from jury.errors import JuryError
+from jury.models.batch import answer_in_batches, warn_of_open_batches
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
 from jury.models.families import model_family
 from jury.models.policy import CallPolicy
@@ -176,8 +177,13 @@ def panel_calls(
 def _judge_round(
     client: ModelClient, panel: PanelSpec, calls: list[JudgeCall], label: str, progress: ProgressSink
 ) -> tuple[Judgment, ...]:
+    requests = [c.request for c in calls]
+    if client.policy.batch:  # the replies land in the store, where call_many finds them
+        answer_in_batches(client, requests, progress)
+    else:
+        warn_of_open_batches(client, requests)
     advance = progress.start(label, len(calls))
-    replies = client.call_many([c.request for c in calls], on_done=lambda _i, _r: advance())
+    replies = client.call_many(requests, on_done=lambda _i, _r: advance())
     _stop_if_over_budget(client, "judging")
     grouped: dict[tuple[str, str], dict[str, ModelReply]] = defaultdict(dict)
     for call, reply in zip(calls, replies, strict=True):

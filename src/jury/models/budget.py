@@ -27,17 +27,29 @@ def _rates(model: str) -> tuple[float, float] | None:
     return None
 
 
-def price(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """US dollars at list price (no cached-token or batch discounts); None when no price is known."""
+def price(model: str, prompt_tokens: int, completion_tokens: int, batch: bool = False) -> float | None:
+    """US dollars at list price (no cached-token discount), or at the provider's batch price when
+    `batch`: litellm's batch_cost_calculator, which reads the map's *_batches rates and charges half
+    the list price where the map has none. None when no price is known."""
     if model.startswith("local/"):
         return 0.0
     rates = _rates(model)
-    return None if rates is None else prompt_tokens * rates[0] + completion_tokens * rates[1]
+    if rates is None:
+        return None
+    if not batch:
+        return prompt_tokens * rates[0] + completion_tokens * rates[1]
+    from litellm.cost_calculator import batch_cost_calculator
+    from litellm.types.utils import Usage
+
+    usage = Usage(
+        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=prompt_tokens + completion_tokens
+    )
+    return sum(batch_cost_calculator(usage=usage, model=model))
 
 
-def estimate_cost(request: ModelRequest) -> float | None:
-    """Worst case: the prompt's tokens plus max_tokens of output, at litellm's offline prices.
-    None when litellm knows no price for the model (local models cost 0)."""
+def estimate_cost(request: ModelRequest, batch: bool = False) -> float | None:
+    """Worst case: the prompt's tokens plus max_tokens of output, at litellm's offline prices
+    (batch prices when `batch`). None when litellm knows no price for the model (local models cost 0)."""
     if request.model.startswith("local/"):
         return 0.0
     import litellm
@@ -47,7 +59,7 @@ def estimate_cost(request: ModelRequest) -> float | None:
         prompt_tokens = litellm.token_counter(model=request.model, messages=messages)
     except Exception:  # unknown tokenizer: a rough count is enough for a worst-case estimate
         prompt_tokens = sum(len(c) for _, c in request.messages) // 3 + 8
-    return price(request.model, prompt_tokens, request.max_tokens)
+    return price(request.model, prompt_tokens, request.max_tokens, batch)
 
 
 @dataclass
@@ -60,13 +72,13 @@ class Budget:
     exhausted: bool = False
     unpriced_models: set[str] = field(default_factory=set)
 
-    def reserve(self, request: ModelRequest) -> float | None:
-        """The amount reserved, or None when the call must not be made."""
+    def reserve(self, request: ModelRequest, batch: bool = False) -> float | None:
+        """The amount reserved, or None when the call must not be made (`batch`: at batch prices)."""
         if self.max_cost_usd is None:
             return 0.0
         if self.exhausted:
             return None
-        estimate = estimate_cost(request)
+        estimate = estimate_cost(request, batch)
         if estimate is None:
             if request.model not in self.unpriced_models:
                 log.warning("no price known for %s: --max-cost cannot limit its calls", request.model)

@@ -10,9 +10,9 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from jury.errors import JuryError
 from jury.models.budget import Budget, price
@@ -25,6 +25,7 @@ from jury.records import Usage
 from jury.store import CallStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = ["ModelClient", "ModelReply", "ModelRequest", "check_model", "import_litellm", "is_local"]
 
@@ -81,8 +82,9 @@ def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-def _first_token_top(response: Any) -> tuple[tuple[str, float], ...]:
-    content = _field(_field(response.choices[0], "logprobs") or {}, "content")
+def first_token_top(choice: Any) -> tuple[tuple[str, float], ...]:
+    """The first token's alternatives from a choice, as litellm's object or as the provider's JSON."""
+    content = _field(_field(choice, "logprobs") or {}, "content")
     if not content:
         return ()
     top = _field(content[0], "top_logprobs") or []
@@ -99,7 +101,7 @@ def _reply_from(response: Any, request: ModelRequest, started: float, retries: i
         cost = price(request.model, prompt_tokens, completion_tokens) or 0.0
     return ModelReply(
         text=response.choices[0].message.content or "",
-        first_token_top=_first_token_top(response),
+        first_token_top=first_token_top(response.choices[0]),
         usage=Usage(
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
@@ -115,16 +117,8 @@ def litellm_kwargs(request: ModelRequest, timeout_s: float) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "model": request.model,
         "messages": [{"role": r, "content": c} for r, c in request.messages],
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
+        **request.chat_params(),
     }
-    if request.seed is not None:
-        kwargs["seed"] = request.seed
-    if request.top_logprobs:
-        kwargs["logprobs"] = True
-        kwargs["top_logprobs"] = request.top_logprobs
-    if request.stop:
-        kwargs["stop"] = list(request.stop)
     if request.api_base:
         kwargs["api_base"] = request.api_base
     if not is_local(request.model):
@@ -171,6 +165,10 @@ class ModelClient:
         self._routers: dict[str, Any] = {}
         self._seed_checked: set[str] = set()
         self._pool: WorkerPool | None = None
+        # Set by jury.models.batch: keys whose reply a provider batch wrote to the store during this run
+        # (counted as calls made, not cache hits), and batch rows that failed (answered as that failure).
+        self.batched: set[str] = set()
+        self.batch_failures: dict[str, ModelReply] = {}
         # One event loop for the client's life: litellm keeps its HTTP connection pools per loop,
         # and tearing a loop down after every batch costs seconds.
         try:
@@ -195,6 +193,9 @@ class ModelClient:
                 params["api_key"] = os.environ[d["api_key_env"]]
             model_list.append({"model_name": model, "litellm_params": params})
         self._routers[model] = litellm.Router(model_list=model_list, routing_strategy="simple-shuffle", num_retries=0)
+
+    def is_routed(self, model: str) -> bool:
+        return model in self._routers
 
     def _warn_if_unseeded(self, model: str) -> None:
         """litellm drops a seed the provider does not take; say so once, since replays may differ."""
@@ -255,8 +256,14 @@ class ModelClient:
         key = key or request.key()
         cached = self.store.get(key)
         if cached is not None:
+            if key in self.batched:  # made by this run, through a provider batch
+                self.batched.discard(key)
+                self.calls_made += 1
+                return ModelReply.from_json(cached, cached=False)
             self.cache_hits += 1
             return ModelReply.from_json(cached, cached=True)
+        if key in self.batch_failures:  # failed inside a batch: an abstention, not a full-price retry
+            return self.batch_failures[key]
         async with self._semaphore(request):
             reserved = self.budget.reserve(request)
             if reserved is None:
@@ -268,6 +275,10 @@ class ModelClient:
             self.calls_made += 1
             self.store.put(key, request.model, request.canonical_json, reply.to_json())
         return reply
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the client's loop, where litellm's pooled HTTP clients live."""
+        return self._runner.run(coroutine)
 
     def call(self, request: ModelRequest) -> ModelReply:
         return self.call_many([request])[0]

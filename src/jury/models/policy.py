@@ -1,4 +1,5 @@
-"""How calls are made: concurrency per provider, retries with exponential backoff, timeouts, budget."""
+"""How calls are made: concurrency per provider, retries with exponential backoff, timeouts, budget,
+and whether judge calls go through providers' batch APIs."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ class CallPolicy:
     # Processes making remote calls (litellm costs ~4 ms of CPU per call, ~200 calls/s per process).
     # None: automatic, several when one batch has hundreds of remote calls; 1: all in this process.
     workers: int | None = None
+    # Judge calls of batch-capable providers go through one provider batch per model (jury.models.batch).
+    batch: bool = False
+    batch_poll_s: float = 30.0  # seconds between two status checks of a submitted batch
 
     def backoff_s(self, attempt: int) -> float:
         """Exponential with full jitter, so many clients hitting a rate limit spread out."""
@@ -25,8 +29,10 @@ class CallPolicy:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """Rate limits, timeouts, connection failures and 5xx are worth another try; the rest are not."""
+    """Rate limits, timeouts, connection failures and 5xx are worth another try; the rest are not.
+    The batch endpoints raise the openai SDK's own errors, hence openai.APIConnectionError."""
     import litellm
+    import openai
 
     retryable = (
         litellm.RateLimitError,
@@ -35,6 +41,7 @@ def is_retryable(exc: BaseException) -> bool:
         litellm.InternalServerError,
         litellm.ServiceUnavailableError,
         litellm.BadGatewayError,
+        openai.APIConnectionError,  # its APITimeoutError too
     )
     if isinstance(exc, retryable):
         return True

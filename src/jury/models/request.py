@@ -42,6 +42,19 @@ class ModelRequest:
             "replicate": self.replicate,
         }
 
+    def chat_params(self) -> dict[str, Any]:
+        """The OpenAI chat-completions parameters, as litellm is given them on every path
+        (one call, or a row of a provider batch)."""
+        params: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": self.temperature}
+        if self.seed is not None:
+            params["seed"] = self.seed
+        if self.top_logprobs:
+            params["logprobs"] = True
+            params["top_logprobs"] = self.top_logprobs
+        if self.stop:
+            params["stop"] = list(self.stop)
+        return params
+
     @cached_property
     def canonical_json(self) -> str:
         return json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False)

@@ -1,5 +1,5 @@
 """The SQLite store: every model reply is written as it completes, so nothing paid for is lost."""
 
-from jury.store.cache import CallStore
+from jury.store.cache import BatchRecord, CallStore
 
-__all__ = ["CallStore"]
+__all__ = ["BatchRecord", "CallStore"]
