@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 PROBE_PROMPT = "Q: {question}\nRef: {reference}\nAnswer: {answer}\nCorrect:"
@@ -63,3 +67,34 @@ CANDIDATE_ANSWERS = {
     "Opposite of up?": "sideways",
     "Colour of grass?": "green",
 }
+
+
+@contextlib.contextmanager
+def serve_in_thread(app) -> Iterator[str]:
+    """An aiohttp app on a free 127.0.0.1 port, served from a thread; yields its /v1 base URL."""
+    from aiohttp import web
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    holder: dict = {}
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        runner = web.AppRunner(app, access_log=None)
+        loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        loop.run_until_complete(site.start())
+        holder["port"] = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        holder["runner"] = runner
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    started.wait(10)
+    try:
+        yield f"http://127.0.0.1:{holder['port']}/v1"
+    finally:
+        asyncio.run_coroutine_threadsafe(holder["runner"].cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

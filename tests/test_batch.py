@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import json
 import logging
 import sqlite3
 import sys
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from jury.pipeline import RunConfig
 from jury.store import CallStore
 
 from .conftest import ROOT, Scripted
-from .helpers import ROWS, write_panel, write_task
+from .helpers import ROWS, serve_in_thread, write_panel, write_task
 
 KEY = "sk-test-batch-0123456789abcdefghij"
 GPT_4O_MINI = "openai/gpt-4o-mini"
@@ -47,31 +45,9 @@ FAKE = _server_module()
 @pytest.fixture()
 def server():
     """A FakeOpenAI on 127.0.0.1 in a thread; yields (state, base URL)."""
-    from aiohttp import web
-
     fake = FAKE.FakeOpenAI(polls_to_complete=2, record=True)
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    holder: dict = {}
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        runner = web.AppRunner(fake.app(), access_log=None)
-        loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        loop.run_until_complete(site.start())
-        holder["port"] = site._server.sockets[0].getsockname()[1]
-        holder["runner"] = runner
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    started.wait(10)
-    yield fake, f"http://127.0.0.1:{holder['port']}/v1"
-    asyncio.run_coroutine_threadsafe(holder["runner"].cleanup(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    with serve_in_thread(fake.app()) as url:
+        yield fake, url
 
 
 @pytest.fixture()

@@ -4,9 +4,7 @@ handled as in-process, cached re-runs never start a worker. A loopback OpenAI-co
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +15,8 @@ from jury.models.call_workers import request_from_wire, request_to_wire
 from jury.models.client import ModelClient, ModelRequest
 from jury.models.policy import CallPolicy
 from jury.store import CallStore
+
+from .helpers import serve_in_thread
 
 SECRET = "sk-test-never-shown-0123456789"
 
@@ -29,9 +29,6 @@ class FakeOpenAI:
         self.requests: list[dict] = []
         self.rate_limited = 0
         self.url = ""
-        self._loop = asyncio.new_event_loop()
-        self._started = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -62,34 +59,18 @@ class FakeOpenAI:
             }
         )
 
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
+    def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
-        runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/v1"
-        self._started.set()
-        self._loop.run_forever()
-
-    def start(self) -> FakeOpenAI:
-        self._thread.start()
-        self._started.wait(10)
-        return self
-
-    def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        return app
 
 
 @pytest.fixture
 def server(monkeypatch) -> Iterator[FakeOpenAI]:
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    fake = FakeOpenAI().start()
-    yield fake
-    fake.stop()
+    fake = FakeOpenAI()
+    with serve_in_thread(fake.app()) as fake.url:
+        yield fake
 
 
 FAST = dict(backoff_base_s=0.01, backoff_max_s=0.02, max_retries=3, concurrency=16)
