@@ -66,7 +66,7 @@ _HELP = {
     "concurrency": "Simultaneous requests per remote provider (local models always run one at a time).",
     "max_cost": "Stop before the run's spend could exceed this many US dollars (litellm's offline prices).",
     "workers": "Processes making remote calls (litellm needs ~4 ms of CPU per call). Default: one per core "
-    "(at most 4) when a batch has 400+ remote calls; 1 keeps every call in this process.",
+    "(at most 4) when one round has 400+ remote calls; 1 keeps every call in this process.",
     "retries": "Retries per call on rate limits, timeouts, connection errors and 5xx (exponential backoff).",
     "timeout": "Seconds before a single remote request times out.",
     "dry_run": "Print how many calls the run would make and their worst-case cost, then stop.",
