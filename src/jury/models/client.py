@@ -18,6 +18,7 @@ from jury.errors import JuryError
 from jury.models.budget import Budget, price
 from jury.models.local_registry import PROVIDER, local_models, local_spec
 from jury.models.policy import CallPolicy, is_retryable
+from jury.models.prompt_logprobs import answer_logprobs
 from jury.models.redaction import redact
 from jury.models.request import ModelReply, ModelRequest
 from jury.records import Usage
@@ -106,6 +107,7 @@ def _reply_from(response: Any, request: ModelRequest, started: float, retries: i
             latency_s=time.perf_counter() - started,
         ),
         retries=retries,
+        answer_logprobs=None if request.prompt_logprobs is None else answer_logprobs(response, request.messages[-1][1]),
     )
 
 
@@ -187,6 +189,11 @@ class ModelClient:
         if request.top_logprobs:
             kwargs["logprobs"] = True
             kwargs["top_logprobs"] = request.top_logprobs
+        if request.prompt_logprobs is not None:
+            # vLLM's names: score the final assistant message as it stands instead of opening a new turn
+            kwargs["prompt_logprobs"] = request.prompt_logprobs
+            kwargs["continue_final_message"] = True
+            kwargs["add_generation_prompt"] = False
         if request.stop:
             kwargs["stop"] = list(request.stop)
         if request.api_base:
