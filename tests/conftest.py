@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,32 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 @dataclass
 class Scripted:
-    """reply(prompt_text) -> text, and optionally P(Yes) for probe-style first-token logprobs."""
+    """reply(prompt_text) -> text, and optionally P(Yes) for probe-style first-token logprobs.
+
+    With `token_logprob(question, answer)`, a request for prompt log-probabilities is answered as
+    vLLM does: one entry per prompt "token" (here each whitespace-led word of the user's message and
+    of the final assistant message), None first, every answer token at that log-probability."""
 
     reply: Callable[[str], str] = lambda prompt: "ok"
     p_yes: Callable[[str], float] | None = None
     calls: list[str] = field(default_factory=list)
     fail_with: Exception | None = None
+    token_logprob: Callable[[str, str], float] | None = None
+    params: list[dict] = field(default_factory=list)  # the optional params litellm handed over, per call
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\s*\S+", text)
+
+
+def _prompt_logprobs(script: Scripted, messages: list) -> list | None:
+    if script.token_logprob is None:
+        return None
+    question = messages[0]["content"] if len(messages) > 1 else ""
+    answer = messages[-1]["content"]
+    value = script.token_logprob(question, answer)
+    head = [None] + [{"7": {"logprob": -1.0, "rank": 1, "decoded_token": w}} for w in _words(question)[1:]]
+    return head + [{"9": {"logprob": value, "rank": 1, "decoded_token": w}} for w in _words(answer)]
 
 
 SCRIPTS: dict[str, Scripted] = {}
@@ -40,6 +61,7 @@ def _provider():
             script = SCRIPTS[name]
             prompt = messages[-1]["content"]
             script.calls.append(prompt)
+            script.params.append(dict(kwargs.get("optional_params") or {}))
             if script.fail_with is not None:
                 raise script.fail_with
             logprobs = None
@@ -51,7 +73,7 @@ def _provider():
                         {"token": "Yes" if p >= 0.5 else "No", "logprob": math.log(max(p, 1 - p)), "top_logprobs": top}
                     ]
                 }
-            return ModelResponse(
+            response = ModelResponse(
                 model=model,
                 choices=[
                     Choices(
@@ -65,6 +87,11 @@ def _provider():
                     prompt_tokens=len(prompt.split()), completion_tokens=1, total_tokens=len(prompt.split()) + 1
                 ),
             )
+            if "prompt_logprobs" in (kwargs.get("optional_params") or {}):
+                scored = _prompt_logprobs(script, messages)
+                if scored is not None:
+                    response.prompt_logprobs = scored
+            return response
 
         async def acompletion(self, model, messages, *args, **kwargs):
             return self.completion(model, messages, *args, **kwargs)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 PROBE_PROMPT = "Q: {question}\nRef: {reference}\nAnswer: {answer}\nCorrect:"
 PAIRWISE_PROMPT = "Q: {question}\n[A]\n{answer_a}\n[B]\n{answer_b}\nVerdict:"
+LIKELIHOOD_PROMPT = "Q: {question}\n"
+PROMPT_FILES = {"pointwise_probe": "probe.txt", "likelihood": "likelihood.txt"}
 
 
 def write_task(folder: Path, rows: list[dict], name: str = "mini") -> Path:
@@ -36,15 +38,17 @@ def write_panel(folder: Path, judges: list[dict], tie_rule: str = "tie", name: s
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "probe.txt").write_text(PROBE_PROMPT)
     (folder / "pairwise.txt").write_text(PAIRWISE_PROMPT)
+    (folder / "likelihood.txt").write_text(LIKELIHOOD_PROMPT)
     lines = [f"name: {name}", "mode: jury", "aggregation:", "  rule: majority", f"  tie_rule: {tie_rule}", "judges:"]
     for j in judges:
-        prompt = "probe.txt" if j["strategy"] == "pointwise_probe" else "pairwise.txt"
+        prompt = PROMPT_FILES.get(j["strategy"], "pairwise.txt")
         lines += [
             f"  - name: {j['name']}",
             f"    model: {j['model']}",
             f"    family: {j.get('family', j['name'])}",
             f"    strategy: {j['strategy']}",
             f"    prompt: {prompt}",
+            *(f"    {key}: {j[key]}" for key in ("parser", "tie_margin") if key in j),
         ]
         if j.get("api_base"):
             lines.append(f"    api_base: {j['api_base']}")

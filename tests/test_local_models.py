@@ -76,3 +76,70 @@ def test_demo_run_on_three_items_with_the_real_panel(workdir):
     assert "model calls: 0 made" in second.output
     again = json.loads(sorted((workdir / "reports").iterdir())[-1].joinpath("results.json").read_text())
     assert again["result"] == data["result"]
+
+
+QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
+
+
+def _reference_answer_logprobs(engine, messages) -> np.ndarray:
+    """llama-cpp-python's own full-logits evaluation (logits_all=True) of the same tokens."""
+    import llama_cpp
+
+    from jury.models.local_registry import weights_path
+
+    prefix = engine.llm.tokenize(engine._text_before_answer(messages).encode(), add_bos=True, special=True)
+    answer = engine.llm.tokenize(messages[-1]["content"].encode(), add_bos=False)
+    tokens = prefix + answer
+    ref = llama_cpp.Llama(
+        model_path=str(weights_path(engine.spec)), n_ctx=256, n_threads=1, logits_all=True, verbose=False
+    )
+    ref.eval(tokens)
+    logits = ref.scores[: len(tokens)].astype(np.float64)
+    positions = np.arange(len(prefix) - 1, len(tokens) - 1)
+    rows = logits[positions]
+    top = rows.max(axis=1, keepdims=True)
+    normaliser = top[:, 0] + np.log(np.exp(rows - top).sum(axis=1))
+    return rows[np.arange(len(positions)), [tokens[p + 1] for p in positions]] - normaliser
+
+
+def test_answer_logprobs_match_a_full_logits_evaluation_with_and_without_prefix_reuse(smollm):
+    wrong = [*QUESTION, {"role": "assistant", "content": "The capital of France is Berlin."}]
+    right = [*QUESTION, {"role": "assistant", "content": "The capital of France is Paris."}]
+    smollm._evaluated = []
+    fresh = smollm.score_final_message(right)
+    assert fresh.reused_prefix_tokens == 0 and fresh.answer_start + len(fresh.token_ids) == fresh.prompt_tokens
+    smollm.score_final_message(wrong)
+    reused = smollm.score_final_message(right)  # the question's tokens come from the KV cache
+    assert reused.reused_prefix_tokens == reused.answer_start - 1
+    reference = _reference_answer_logprobs(smollm, right)
+    np.testing.assert_allclose(fresh.logprobs, reference, atol=1e-3)
+    np.testing.assert_allclose(reused.logprobs, reference, atol=1e-3)
+    assert "".join(fresh.pieces) == " ".join(["The", "capital", "of", "France", "is", "Paris."])
+    assert sum(reused.logprobs) > sum(smollm.score_final_message(wrong).logprobs)  # it knows Paris
+    # generation after scoring reuses the KV state the scoring left, with the same result as afresh
+    # (a different question: re-evaluating the same prompt's last token alone was seen to differ from a
+    # full evaluation by ~0.05 in log-probability here; llama.cpp computes one-token batches differently)
+    italy = [{"role": "user", "content": "What is the capital of Italy?"}]
+    after = smollm.complete(italy, max_tokens=1, top_logprobs=3)
+    assert after.reused_prefix_tokens > 10
+    smollm._evaluated = []
+    afresh = smollm.complete(italy, max_tokens=1, top_logprobs=3)
+    np.testing.assert_allclose([v for _, v in after.logprobs[0].top], [v for _, v in afresh.logprobs[0].top], atol=1e-3)
+
+
+def test_local_scoring_through_the_client_reads_back_exactly_the_answer_tokens(tmp_path, smollm):
+    from jury.models.client import ModelClient, ModelRequest
+    from jury.store import CallStore
+
+    answer = "\U0001f600 Paris est belle"  # its first character is split across two tokens
+    request = ModelRequest(
+        model="local/smollm2-135m-instruct",
+        messages=(("user", QUESTION[0]["content"]), ("assistant", answer)),
+        max_tokens=1,
+        prompt_logprobs=0,
+    )
+    with ModelClient(CallStore(tmp_path / "cache.sqlite")) as client:
+        reply = client.call(request)
+    expected = smollm.score_final_message([*QUESTION, {"role": "assistant", "content": answer}])
+    assert reply.error is None and reply.text == ""
+    np.testing.assert_allclose(reply.answer_logprobs, expected.logprobs, atol=1e-5)

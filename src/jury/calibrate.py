@@ -18,7 +18,7 @@ from jury.errors import JuryError
 from jury.labels_file import LabelledPair
 from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
-from jury.panel.aggregate import CALLS_PER_JUDGE_ITEM, judge_votes, panel_votes, simulate_escalation
+from jury.panel.aggregate import calls_per_item, judge_votes, panel_votes, simulate_escalation
 from jury.panel.spec import PanelSpec, load_panel
 from jury.panel.units import pair_units
 from jury.paths import jury_home
@@ -26,7 +26,7 @@ from jury.pipeline import ProgressSink, judge
 from jury.records import Item, JudgeVote, Preference
 from jury.stats.calibration import Weights, cross_validated_preference, fit_weights
 from jury.stats.kappa import Kappa, cohen_kappa_labels
-from jury.stats.pairwise import PairedComparison, paired_comparison_scores
+from jury.stats.pairwise import PairedComparison, bootstrap_mean_ci, paired_comparison_scores
 from jury.store import CallStore
 
 CREDIT = {True: 1.0, False: 0.0}
@@ -41,6 +41,7 @@ class RaterRow:
     abstentions: int
     position_consistency: float | None  # pairwise judges only
     n: int
+    accuracy_ci: tuple[float, float] = (math.nan, math.nan)  # 95% percentile bootstrap over items
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ def rater_row(
 ) -> RaterRow:
     credits = [item_credit(p, h) for p, h in zip(predicted, human, strict=True)]
     kappa = cohen_kappa_labels([p.value if p else None for p in predicted], [h.value for h in human], seed=seed)
-    return RaterRow(name, float(np.mean(credits)), kappa, sum(p is None for p in predicted), consistency, len(human))
+    abstained = sum(p is None for p in predicted)
+    ci = bootstrap_mean_ci(credits, seed=seed)
+    return RaterRow(name, float(np.mean(credits)), kappa, abstained, consistency, len(human), ci)
 
 
 def _consistency(votes: list[JudgeVote]) -> float | None:
@@ -168,11 +171,11 @@ def _escalation(
 ) -> Escalation:
     votes, escalated = simulate_escalation(panel, jvotes, ids)
     outcomes = [v.outcome for v in votes]
-    full = len(ids) * len(panel.judges) * CALLS_PER_JUDGE_ITEM
+    full = len(ids) * sum(calls_per_item(j) for j in panel.judges)
     return Escalation(
         row=rater_row("escalate (2, then 3 on a split)", outcomes, human, None, seed),
         escalated=escalated,
-        calls_saved=(len(ids) - escalated) * CALLS_PER_JUDGE_ITEM,
+        calls_saved=(len(ids) - escalated) * calls_per_item(panel.judges[2]),
         calls_full=full,
         agreement_with_jury=sum(a == b for a, b in zip(outcomes, jury, strict=True)) / len(ids),
     )

@@ -19,6 +19,7 @@ from jury.models.budget import Budget, price
 from jury.models.call_workers import AUTO_THRESHOLD, WorkerPool, auto_workers
 from jury.models.local_registry import PROVIDER, local_models, local_spec
 from jury.models.policy import CallPolicy, is_retryable
+from jury.models.prompt_logprobs import answer_logprobs
 from jury.models.redaction import redact
 from jury.models.request import ModelReply, ModelRequest
 from jury.records import Usage
@@ -109,6 +110,7 @@ def _reply_from(response: Any, request: ModelRequest, started: float, retries: i
             latency_s=time.perf_counter() - started,
         ),
         retries=retries,
+        answer_logprobs=None if request.prompt_logprobs is None else answer_logprobs(response, request.messages[-1][1]),
     )
 
 

@@ -3,12 +3,15 @@
 Decoding is done here, token by token from the last position's logits, so that
 log-probabilities come for free: llama.cpp's own `logits_all` mode, which its
 completion API needs for logprobs, is 9x slower for Gemma's 262k vocabulary.
+Scoring a given answer (`score_final_message`) asks llama.cpp for logits at the
+answer's positions only, for the same reason.
 Consecutive prompts that share a prefix (a judge's instructions) reuse the
 evaluated KV state of that prefix instead of evaluating it again.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import threading
 from dataclasses import dataclass
@@ -33,6 +36,34 @@ class Completion:
     finish_reason: str
     logprobs: tuple[TokenLogprob, ...]
     reused_prefix_tokens: int
+
+
+@dataclass(frozen=True)
+class AnswerScore:
+    """The log-probability of each token of a final assistant message given everything before it."""
+
+    prompt_tokens: int  # prefix and answer
+    answer_start: int  # index of the answer's first token in the prompt
+    token_ids: tuple[int, ...]
+    logprobs: tuple[float, ...]
+    pieces: tuple[str, ...]  # each token's text (see token_texts)
+    reused_prefix_tokens: int
+
+
+def token_texts(token_bytes: list[bytes]) -> tuple[str, ...]:
+    """Each token's text; a character whose bytes are split across tokens belongs to the token where it
+    starts, so the tokens of any span of text, read from either end, spell it with nothing left over."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pieces = [""] * len(token_bytes)
+    owner = 0
+    for index, data in enumerate(token_bytes):
+        for byte in data:
+            if not decoder.getstate()[0]:  # nothing pending: this byte starts a character
+                owner = index
+            pieces[owner] += decoder.decode(bytes([byte]))
+    if pieces:
+        pieces[owner] += decoder.decode(b"", final=True)
+    return tuple(pieces)
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -88,13 +119,18 @@ class LlamaEngine:
             return self._formatter(messages=messages).prompt
         return "\n\n".join(str(m.get("content", "")) for m in messages)
 
-    def _eval_prompt(self, tokens: list[int]) -> int:
-        """Evaluate `tokens`, reusing the longest prefix already in the KV cache."""
+    def _common_prefix(self, tokens: list[int]) -> int:
+        """How many leading tokens the KV cache already holds (never all: the last is evaluated again)."""
         common = 0
         for old, new in zip(self._evaluated, tokens[:-1], strict=False):
             if old != new:
                 break
             common += 1
+        return common
+
+    def _eval_prompt(self, tokens: list[int]) -> int:
+        """Evaluate `tokens`, reusing the longest prefix already in the KV cache."""
+        common = self._common_prefix(tokens)
         self.llm.n_tokens = common
         self.llm._ctx.kv_cache_seq_rm(-1, common, -1)
         self.llm.eval(tokens[common:])
@@ -179,6 +215,66 @@ class LlamaEngine:
             logprobs=tuple(logprobs),
             reused_prefix_tokens=reused,
         )
+
+    def _text_before_answer(self, messages: list[dict[str, str]]) -> str:
+        """The prompt up to where the final (assistant) message's text begins: the turn is left open."""
+        before = messages[:-1]
+        if self._formatter is not None:
+            return self._formatter(messages=before).prompt
+        return "".join(str(m.get("content", "")) + "\n\n" for m in before)
+
+    def score_final_message(self, messages: list[dict[str, str]]) -> AnswerScore:
+        """Log-probabilities of the final message's tokens given the messages before it.
+
+        The answer is tokenized on its own (no special tokens: it is data) and appended to the
+        prompt, so its tokens do not depend on what precedes it; logits are computed only where
+        they are read, at the position before each answer token."""
+        if not messages or messages[-1].get("role") != "assistant":
+            raise ValueError("scoring needs the answer as the final, assistant message")
+        prefix = self._text_before_answer(messages)
+        with self._global_lock:
+            head = self.llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=True)
+            answer = self.llm.tokenize(str(messages[-1].get("content", "")).encode("utf-8"), add_bos=False)
+            tokens = head + answer
+            if len(tokens) > self.spec.context:
+                raise ValueError(
+                    f"prompt and answer of {len(tokens)} tokens do not fit local/{self.spec.name}'s "
+                    f"context of {self.spec.context}"
+                )
+            if not answer:
+                return AnswerScore(len(head), len(head), (), (), (), 0)
+            # the position before the answer must be evaluated again: its logits predict the first token
+            reused = min(self._common_prefix(tokens), len(head) - 1)
+            logprobs = self._eval_scoring(tokens, reused, first=len(head) - 1)
+        pieces = token_texts([self.llm.detokenize([t], special=False) for t in answer])
+        return AnswerScore(len(tokens), len(head), tuple(answer), logprobs, pieces, reused)
+
+    def _eval_scoring(self, tokens: list[int], start: int, first: int) -> tuple[float, ...]:
+        """Evaluate tokens[start:] and return log P(tokens[p + 1] | tokens[:p + 1]) for p >= first.
+
+        Like Llama.eval, but a batch asks llama.cpp for logits only at the positions p >= first:
+        every other position skips the projection onto the vocabulary."""
+        llm = self.llm
+        llm.n_tokens = start
+        llm._ctx.kv_cache_seq_rm(-1, start, -1)
+        self._evaluated = tokens[:start]
+        n_vocab = llm.n_vocab()
+        out: list[float] = []
+        for begin in range(start, len(tokens), llm.n_batch):
+            chunk = tokens[begin : begin + llm.n_batch]
+            llm._batch.set_batch(batch=chunk, n_past=begin, logits_all=False)
+            wanted = [i for i in range(len(chunk)) if first <= begin + i < len(tokens) - 1]
+            for i in wanted:
+                llm._batch.batch.logits[i] = True
+            llm._ctx.decode(llm._batch)
+            llm.input_ids[begin : begin + len(chunk)] = chunk
+            llm.n_tokens += len(chunk)
+            self._evaluated = tokens[: begin + len(chunk)]
+            for i in wanted:
+                row = np.ctypeslib.as_array(self._llama_cpp.llama_get_logits_ith(llm._ctx.ctx, i), shape=(n_vocab,))
+                top = row.max()
+                out.append(float(row[tokens[begin + i + 1]] - top - np.log(np.exp(row - top).sum())))
+        return tuple(out)
 
     def _turn_end_tokens(self) -> set[int]:
         """Chat templates end a turn with a token that is not always the GGUF's EOS."""

@@ -10,7 +10,7 @@ import time
 from functools import cache
 from typing import Any
 
-from jury.models.llama_engine import Completion, LlamaEngine
+from jury.models.llama_engine import AnswerScore, Completion, LlamaEngine
 from jury.models.local_registry import PROVIDER, local_spec
 
 
@@ -34,15 +34,42 @@ def _logprobs_payload(result: Completion) -> dict[str, Any]:
     }
 
 
+def _prompt_logprobs_payload(scored: AnswerScore) -> list[dict[str, dict[str, Any]] | None]:
+    """vLLM's `prompt_logprobs` shape (one entry per prompt token, the token's id -> its log-probability
+    and text); only the answer's positions are computed, every other entry is None."""
+    answer = [
+        {str(token): {"logprob": logprob, "decoded_token": piece}}
+        for token, logprob, piece in zip(scored.token_ids, scored.logprobs, scored.pieces, strict=True)
+    ]
+    return [None] * scored.answer_start + answer
+
+
 def _build_provider():  # type: ignore[no-untyped-def]
     from litellm import CustomLLM
     from litellm.types.utils import Choices, Message, ModelResponse, Usage
+
+    def _scored_response(name: str, messages: list, started: float) -> ModelResponse:
+        """A request for prompt log-probabilities scores its final (assistant) message and generates
+        nothing: the message is continued, as vLLM's continue_final_message does."""
+        scored = engine_for(name).score_final_message(
+            [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+        )
+        response = ModelResponse(
+            model=f"{PROVIDER}/{name}",
+            choices=[Choices(finish_reason="length", index=0, message=Message(role="assistant", content=""))],
+            usage=Usage(prompt_tokens=scored.prompt_tokens, completion_tokens=0, total_tokens=scored.prompt_tokens),
+        )
+        response.prompt_logprobs = _prompt_logprobs_payload(scored)
+        response._hidden_params["latency_s"] = time.perf_counter() - started
+        return response
 
     class LocalLlamaProvider(CustomLLM):
         def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
             params: dict[str, Any] = kwargs.get("optional_params") or {}
             name = model.split("/", 1)[1] if model.startswith(f"{PROVIDER}/") else model
             started = time.perf_counter()
+            if params.get("prompt_logprobs") is not None:
+                return _scored_response(name, messages, started)
             want_logprobs = bool(params.get("logprobs"))
             stop = params.get("stop")
             result = engine_for(name).complete(

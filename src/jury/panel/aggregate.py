@@ -149,7 +149,9 @@ def panel_votes(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str
     return out
 
 
-CALLS_PER_JUDGE_ITEM = 2  # both orders (pairwise) or both outputs (pointwise)
+def calls_per_item(judge: JudgeSpec) -> int:
+    """Both orders (pairwise) or both outputs (pointwise); likelihood with PMI scores each output twice."""
+    return 4 if judge.strategy == "likelihood" and judge.verdict_parser == "pmi" else 2
 
 
 def simulate_escalation(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str]) -> tuple[list[Vote], int]:

@@ -17,12 +17,13 @@ from jury.errors import JuryError
 from jury.paths import resolve_named_file
 from jury.tasks.strict_yaml import load_yaml
 
-Strategy = Literal["pairwise", "pointwise_probe", "single", "reference"]
+Strategy = Literal["pairwise", "pointwise_probe", "single", "reference", "likelihood"]
 STRATEGY_FIELDS: dict[str, set[str]] = {
     "pairwise": {"question", "answer_a", "answer_b", "reference"},
     "pointwise_probe": {"question", "answer", "reference"},
     "single": {"question", "answer", "reference"},
     "reference": {"question", "answer", "reference"},
+    "likelihood": {"question", "reference"},  # the answer is the assistant's message, not prompt text
 }
 # Which verdict parsers each strategy can use; the first is the default.
 STRATEGY_PARSERS: dict[str, tuple[str, ...]] = {
@@ -30,9 +31,10 @@ STRATEGY_PARSERS: dict[str, tuple[str, ...]] = {
     "pointwise_probe": ("yes_no",),
     "single": ("rating",),
     "reference": ("true_false",),
+    "likelihood": ("mean_logprob", "pmi"),
 }
 # Strategies that score each output alone, so presentation order cannot matter.
-POINTWISE_STRATEGIES = ("pointwise_probe", "single", "reference")
+POINTWISE_STRATEGIES = ("pointwise_probe", "single", "reference", "likelihood")
 TIE_RULES = ("tie", "baseline", "candidate")
 Mode = Literal["jury", "pool", "escalate"]
 MODES: dict[str, str] = {
@@ -69,7 +71,7 @@ class JudgeSpec:
     weight: float = 1.0
     max_tokens: int = 16
     # pointwise strategies: score differences this small (on a 0-1 scale) are a tie
-    tie_margin: float = 0.02
+    tie_margin: float = 0.02  # (likelihood: 0, see _default_tie_margin)
     api_base: str | None = None  # e.g. a vLLM or llama.cpp server for `openai/<name>` models
     deployments: tuple[Deployment, ...] = ()
     parser: str = ""  # verdict parser; "" means the strategy's default (see STRATEGY_PARSERS)
@@ -163,7 +165,13 @@ def _default_max_tokens(strategy: str, parser: str) -> int:
     """Probes read the first token only; a verdict after reasoning needs room."""
     if parser == "letter_logprob":
         return 1
-    return {"pointwise_probe": 1, "reference": 4}.get(strategy, 512)
+    return {"pointwise_probe": 1, "reference": 4, "likelihood": 1}.get(strategy, 512)
+
+
+def _default_tie_margin(strategy: str) -> float:
+    """Likelihood scores are geometric-mean token probabilities, whose differences between two
+    answers are typically a few hundredths: the probes' margin would make most items ties."""
+    return 0.0 if strategy == "likelihood" else 0.02
 
 
 def _judge(raw: Any, index: int, path: Path) -> JudgeSpec:
@@ -182,7 +190,7 @@ def _judge(raw: Any, index: int, path: Path) -> JudgeSpec:
         family=str(data["family"]),
         weight=_number(data.get("weight", 1.0), "weight", f"{where}.weight"),
         max_tokens=int(data.get("max_tokens", _default_max_tokens(strategy, parser))),
-        tie_margin=_number(data.get("tie_margin", 0.02), "tie_margin", f"{where}.tie_margin"),
+        tie_margin=_number(data.get("tie_margin", _default_tie_margin(strategy)), "tie_margin", f"{where}.tie_margin"),
         api_base=str(data["api_base"]) if data.get("api_base") else None,
         deployments=_deployments(data.get("deployments") or [], f"{where}.deployments"),
         parser=parser,

@@ -6,6 +6,8 @@
 - single: each output alone graded 1-10 on a rubric ("Rating: [[7]]"); the higher grade wins.
 - reference: each output alone judged True/False against the reference answer (PoLL's QA setting);
   P(True) from the first token where the provider returns log-probabilities.
+- likelihood: each output alone as the assistant's reply to the question, scored by its token
+  log-probabilities (jury.panel.likelihood); the more probable output wins. Nothing is generated.
 - pairwise: both outputs in one prompt, in both orders; the verdict ([[A]] / [[B]] / [[C]], or the
   five levels [[A>>B]] ... [[B>>A]]) is mapped back to the models.
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from jury.models.client import ModelReply, ModelRequest
 from jury.panel.escape import escape_output
+from jury.panel.likelihood import likelihood_requests, likelihood_scores
 from jury.panel.parse import five_level, letter_probability, pairwise_letter, rating, true_probability, yes_probability
 from jury.panel.spec import POINTWISE_STRATEGIES, JudgeSpec
 from jury.records import Item, Judgment, Preference, Usage
@@ -61,6 +64,11 @@ def _request(judge: JudgeSpec, text: str) -> ModelRequest:
 
 def judge_calls(judge: JudgeSpec, item: Item, candidate: str, baseline: str) -> list[JudgeCall]:
     reference = item.reference or NO_REFERENCE
+    if judge.strategy == "likelihood":  # the outputs are scored as they are, not shown to a judge
+        return [
+            JudgeCall(item.item_id, judge.name, role, request)
+            for role, request in likelihood_requests(judge, item, candidate, baseline, reference)
+        ]
     candidate, baseline = escape_output(candidate), escape_output(baseline)
     if judge.strategy in POINTWISE_STRATEGIES:
         return [
@@ -91,7 +99,10 @@ def preference_from_difference(diff: float, margin: float) -> Preference:
     return Preference.CANDIDATE if diff > 0 else Preference.BASELINE
 
 
-def _pointwise_judgment(judge: JudgeSpec, item_id: str, replies: dict[str, ModelReply]) -> Judgment:
+def _pointwise_scores(judge: JudgeSpec, replies: dict[str, ModelReply]) -> tuple[dict[str, float], list[str], str]:
+    """(score in [0, 1] per output, abstention reasons, raw record) for a pointwise judge."""
+    if judge.strategy == "likelihood":
+        return likelihood_scores(judge.verdict_parser, replies)
     parse = POINTWISE_PARSERS[judge.verdict_parser]
     scores, reasons = {}, []
     for role in ("candidate", "baseline"):
@@ -100,6 +111,11 @@ def _pointwise_judgment(judge: JudgeSpec, item_id: str, replies: dict[str, Model
             reasons.append(f"{role}: {reason}")
         else:
             scores[role] = score
+    return scores, reasons, " | ".join(f"{r}: {replies[r].text!r}" for r in ("candidate", "baseline"))
+
+
+def _pointwise_judgment(judge: JudgeSpec, item_id: str, replies: dict[str, ModelReply]) -> Judgment:
+    scores, reasons, raw = _pointwise_scores(judge, replies)
     preference = (
         None if reasons else preference_from_difference(scores["candidate"] - scores["baseline"], judge.tie_margin)
     )
@@ -111,7 +127,7 @@ def _pointwise_judgment(judge: JudgeSpec, item_id: str, replies: dict[str, Model
         order="pointwise",
         preference=preference,
         scores=scores,
-        raw=" | ".join(f"{r}: {replies[r].text!r}" for r in ("candidate", "baseline")),
+        raw=raw,
         abstain_reason="; ".join(reasons) or None,
         usage=_sum_usage(replies.values()),
     )
