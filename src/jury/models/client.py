@@ -167,6 +167,7 @@ class ModelClient:
         self._routers: dict[str, Any] = {}
         self._seed_checked: set[str] = set()
         self._pool: WorkerPool | None = None
+        self._custom_providers: frozenset[str] | None = None
         # Set by jury.models.batch: keys whose reply a provider batch wrote to the store during this run
         # (counted as calls made, not cache hits), and batch rows that failed (answered as that failure).
         self.batched: set[str] = set()
@@ -252,7 +253,9 @@ class ModelClient:
         """Network providers only: in-process and custom providers (and Routers) live in this process."""
         if is_local(request.model) or request.model in self._routers:
             return False
-        return request.provider not in {p["provider"] for p in import_litellm().custom_provider_map}
+        if self._custom_providers is None:  # read once: this check runs on every call
+            self._custom_providers = frozenset(p["provider"] for p in import_litellm().custom_provider_map)
+        return request.provider not in self._custom_providers
 
     async def acall(self, request: ModelRequest, key: str | None = None) -> ModelReply:
         key = key or request.key()
