@@ -221,6 +221,24 @@ def test_imported_mt_bench_answers_are_judged_per_turn(two_turn_run, scripts):
     assert len(rows) == 1 + 10 and rows[1].startswith(f"{ids[0]}#turn1,candidate,")
 
 
+def test_agreement_between_judges_is_counted_in_turns(workdir, scripts):
+    """Each turn is its own verdict, so agreement figures count turns, and say so."""
+    scripts["judge"] = Scripted(reply=lambda p: "Yes", p_yes=lambda p: 0.9 if "good" in _judged_answer(p) else 0.1)
+    scripts["other"] = Scripted(reply=lambda p: "Yes", p_yes=lambda p: 0.6)
+    judges = [{"name": n, "model": f"scripted/{n}", "strategy": "pointwise_probe"} for n in ("judge", "other")]
+    panel = write_panel(workdir / "panels", judges)
+    ids = [i.item_id for i in load_task(TASK).items]
+    _write_answers(workdir / "cand.jsonl", {i: ["good-1 " + i, "weak-2 " + i] for i in ids})
+    result = _invoke("run", "--task", TASK, "--panel", str(panel), "--candidate-outputs", "cand.jsonl")
+    assert result.exit_code == 0, result.output
+    (folder,) = (workdir / "reports").iterdir()
+    report = (folder / "report.md").read_text()
+    # turn 1: judge prefers the candidate, other sees a tie; turn 2: both see a tie -> agree on 5 of 10 turns
+    assert "| judge A | judge B | agreement | turns |" in report
+    assert "All judges agree on 50.0% of 10 turns." in report
+    assert "judges judge and other agree on 50.0% of 10 turns" in " ".join(result.output.split())
+
+
 def test_report_rerenders_a_two_turn_run_with_the_same_bytes_and_no_model_call(two_turn_run, scripts):
     folder, *_ = two_turn_run
     files = ("report.md", "report.html", "items.csv", "judges.csv")

@@ -90,7 +90,7 @@ def _agreement(r: RunResult) -> str:
     many = (
         f"<p>Fleiss' kappa {num(ag.fleiss.value)} on {ag.fleiss.n_items} items; "
         f"Krippendorff's alpha (nominal) {num(ag.alpha_nominal.value)}. "
-        f"All judges agree on {pct(r.stats.unanimous.rate)} of {r.stats.unanimous.n} items.</p>"
+        f"All judges agree on {pct(r.stats.unanimous.rate)} of {r.stats.unanimous.n} {r.stats.units}.</p>"
     )
     header = ["judge A", "judge B", "items", "agreement", "Cohen's kappa [95% CI]"]
     return section("Agreement between judges", table(header, rows, numeric=(2,)), chart, many, ident="agreement")

@@ -137,12 +137,12 @@ def render_markdown(result: RunResult) -> str:
         "",
         "## Agreement between judges",
         "",
-        "| judge A | judge B | agreement | items |",
+        f"| judge A | judge B | agreement | {s.units} |",
         "| --- | --- | --- | --- |",
     ]
     for (a, b), ag in s.pair_agreement.items():
         lines.append(f"| {md_cell(a)} | {md_cell(b)} | {pct(ag.rate)} | {ag.n} |")
-    lines += ["", f"All judges agree on {pct(s.unanimous.rate)} of {s.unanimous.n} items.", ""]
+    lines += ["", f"All judges agree on {pct(s.unanimous.rate)} of {s.unanimous.n} {s.units}.", ""]
     lines += _kappa_section(result) + _cost_section(result)
     lines += bias_markdown(result)
     if result.panel.notes:

@@ -50,7 +50,7 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
         )
     console.print(table)
     for (a, b), ag in s.pair_agreement.items():
-        console.print(f"judges {a} and {b} agree on {pct(ag.rate)} of {ag.n} items", highlight=False)
+        console.print(f"judges {a} and {b} agree on {pct(ag.rate)} of {ag.n} {s.units}", highlight=False)
     _print_kappa(result, console)
     _print_cost(result, console)
     for sp in result.bias.self_preference if result.bias else ():

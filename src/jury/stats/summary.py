@@ -45,6 +45,11 @@ class RunStats:
     # multi-turn runs: turn number -> the panel's win rate on that turn alone; empty for single-turn runs
     per_turn: dict[int, WinRate] = field(default_factory=dict)
 
+    @property
+    def units(self) -> str:
+        """What agreement counts are counts of: items, or turns when each turn got its own verdict."""
+        return "turns" if self.per_turn else "items"
+
 
 def _unanimity(votes: Sequence[Vote]) -> Agreement:
     rated = [v for v in votes if sum(p is not None for p in v.per_judge.values()) >= 2]
