@@ -12,6 +12,7 @@ from scipy import stats
 
 from jury.records import Preference, Vote
 from jury.stats.compare import compare_votes
+from jury.stats.kappa import cohen_kappa_labels
 from jury.stats.pairwise import bootstrap_mean_ci, cluster_bootstrap_mean_ci, cluster_standard_error
 from jury.stats.summary import summarize
 from jury.stats.winrate import win_rate_with_ci
@@ -132,3 +133,20 @@ def test_compare_pairs_items_not_turns():
     assert clustered.shared_items == once.shared_items == 12 and naive.shared_items == 24
     assert clustered.paired.p_value == pytest.approx(once.paired.p_value)
     assert naive.paired.p_value < clustered.paired.p_value  # counting turns as independent overstates the evidence
+
+
+def test_summary_kappa_between_judges_resamples_conversations():
+    rng = np.random.default_rng(2)
+    units = [f"i{k}#{t}" for t in (1, 2) for k in range(40)]
+    labels = [C, B, T]
+    x = {u: labels[k] for u, k in zip(units, rng.integers(0, 3, size=len(units)), strict=True)}
+    y = {u: p if rng.random() < 0.6 else labels[rng.integers(0, 3)] for u, p in x.items()}
+    votes = [Vote(u, x[u], {"x": x[u], "y": y[u]}) for u in units]
+    items = {u: u.split("#")[0] for u in units}
+    s = summarize(votes, [], [], ["x", "y"], seed=5, items=items, turns={u: int(u[-1]) for u in units})
+    row = s.agreement.pairs.iloc[0]
+    given = ([x[u].value for u in units], [y[u].value for u in units])
+    clustered = cohen_kappa_labels(*given, seed=5, clusters=list(items.values()))
+    independent = cohen_kappa_labels(*given, seed=5)
+    assert (row.kappa_low, row.kappa_high) == (clustered.ci_low, clustered.ci_high)
+    assert (row.kappa_low, row.kappa_high) != pytest.approx((independent.ci_low, independent.ci_high))

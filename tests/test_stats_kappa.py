@@ -147,3 +147,47 @@ def test_run_summary_carries_kappa_for_each_judge_pair():
 def test_kappa_is_undefined_when_only_one_label_is_used():
     kappa = cohen_kappa_labels(["A", "A", "A"], ["A", "A", "A"])
     assert np.isnan(kappa.value) and kappa.n == 3
+
+
+def test_cluster_bootstrap_of_kappa_matches_a_loop_over_sklearn():
+    """Resampling whole clusters: the CI equals a plain loop that draws clusters with the same
+    generator, gathers their items and calls scikit-learn's kappa on each resample."""
+    from sklearn.metrics import cohen_kappa_score
+
+    rng = np.random.default_rng(7)
+    n_clusters = 40
+    sizes = rng.integers(1, 4, size=n_clusters)
+    clusters = [f"c{c}" for c, size in enumerate(sizes) for _ in range(size)]
+    a = list(rng.choice(["A", "B", "tie"], size=len(clusters)))
+    b = [x if rng.random() < 0.6 else str(rng.choice(["A", "B", "tie"])) for x in a]
+    a[3], b[5] = None, None  # missing ratings leave their items (not their clusters' other items) out
+    got = cohen_kappa_labels(a, b, clusters=clusters, n_resamples=500, seed=3)
+
+    kept = [(c, x, y) for c, x, y in zip(clusters, a, b, strict=True) if x is not None and y is not None]
+    names = list(dict.fromkeys(c for c, _, _ in kept))
+    members = {c: [(x, y) for k, x, y in kept if k == c] for c in names}
+    draws = np.random.default_rng(3).integers(0, len(names), size=(500, len(names)))
+    boot = []
+    for row in draws:
+        pairs = [p for i in row for p in members[names[i]]]
+        boot.append(cohen_kappa_score([x for x, _ in pairs], [y for _, y in pairs]))
+    assert got.n == len(kept) == len(clusters) - 2
+    assert got.value == pytest.approx(cohen_kappa_score([x for _, x, _ in kept], [y for _, _, y in kept]))
+    assert (got.ci_low, got.ci_high) == pytest.approx(tuple(np.percentile(boot, [2.5, 97.5])))
+
+
+def test_copied_turns_do_not_narrow_the_clustered_kappa_ci():
+    """Turn 2 a copy of turn 1: as independent items the CI shrinks by about sqrt(2) (too confident);
+    resampled by conversation it keeps the width of the single-turn data."""
+    rng = np.random.default_rng(1)
+    a = list(rng.choice(["A", "B"], size=150))
+    b = [x if rng.random() < 0.7 else ("B" if x == "A" else "A") for x in a]
+    width = lambda k: k.ci_high - k.ci_low  # noqa: E731
+    single = cohen_kappa_labels(a, b, n_resamples=4000)
+    independent = cohen_kappa_labels(a + a, b + b, n_resamples=4000)
+    clustered = cohen_kappa_labels(a + a, b + b, n_resamples=4000, clusters=list(range(150)) * 2)
+    assert clustered.value == independent.value == pytest.approx(single.value)
+    assert width(clustered) == pytest.approx(width(single), rel=0.1)
+    assert width(single) / width(independent) == pytest.approx(2**0.5, rel=0.1)
+    with pytest.raises(ValueError, match="cluster labels"):
+        cohen_kappa_labels(a, b, clusters=[0, 1])

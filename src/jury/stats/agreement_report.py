@@ -4,6 +4,7 @@ panel against human labels, and the many-rater measures."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,17 +29,25 @@ class AgreementReport:
     n_judges: int
 
 
-def agreement_report(verdicts: pd.DataFrame, human: pd.Series | None = None, *, seed: int = 0) -> AgreementReport:
+def agreement_report(
+    verdicts: pd.DataFrame,
+    human: pd.Series | None = None,
+    *,
+    seed: int = 0,
+    clusters: Sequence[Hashable] | None = None,
+) -> AgreementReport:
+    """`clusters` (one label per row): rows that are not independent, such as the turns of one
+    conversation; the kappa CIs then resample whole clusters."""
     labels = {v for v in verdicts.to_numpy().ravel() if pd.notna(v)}
     order = next((o for o in ORDERS if labels <= set(o)), None)
     panel = majority_vote(verdicts, tie=TIE)
     vs_human = None
     if human is not None:
         with_panel = verdicts.assign(panel=panel)
-        vs_human = reference_table(with_panel, list(human), "human", tie=TIE, seed=seed)
+        vs_human = reference_table(with_panel, list(human), "human", tie=TIE, seed=seed, clusters=clusters)
     return AgreementReport(
-        pairs=pair_table(verdicts, tie=TIE, seed=seed),
-        vs_panel=reference_table(verdicts, list(panel), "panel", tie=TIE, seed=seed),
+        pairs=pair_table(verdicts, tie=TIE, seed=seed, clusters=clusters),
+        vs_panel=reference_table(verdicts, list(panel), "panel", tie=TIE, seed=seed, clusters=clusters),
         vs_human=vs_human,
         fleiss=fleiss_kappa_items(verdicts),
         alpha_nominal=krippendorff_alpha_items(verdicts),

@@ -71,21 +71,36 @@ def majority_vote(verdicts: pd.DataFrame, *, tie: Hashable | None = None) -> pd.
     return pd.Series([vote(row) for _, row in verdicts.iterrows()], index=verdicts.index, dtype=object)
 
 
-def pair_table(verdicts: pd.DataFrame, *, tie: Hashable | None = None, seed: int = 0) -> pd.DataFrame:
+def pair_table(
+    verdicts: pd.DataFrame,
+    *,
+    tie: Hashable | None = None,
+    seed: int = 0,
+    clusters: Sequence[Hashable] | None = None,
+) -> pd.DataFrame:
     """Every pair of judges (columns): items both rated, percent agreement with and without ties,
-    Cohen's kappa with its bootstrap CI."""
+    Cohen's kappa with its bootstrap CI (resampling `clusters` of rows when given)."""
     rows = []
     for a, b in combinations(verdicts.columns, 2):
-        rows.append(_compare(str(a), str(b), list(verdicts[a]), list(verdicts[b]), tie=tie, seed=seed))
+        x, y = list(verdicts[a]), list(verdicts[b])
+        rows.append(_compare(str(a), str(b), x, y, tie=tie, seed=seed, clusters=clusters))
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
 def reference_table(
-    verdicts: pd.DataFrame, reference: Sequence[Label], name: str, *, tie: Hashable | None = None, seed: int = 0
+    verdicts: pd.DataFrame,
+    reference: Sequence[Label],
+    name: str,
+    *,
+    tie: Hashable | None = None,
+    seed: int = 0,
+    clusters: Sequence[Hashable] | None = None,
 ) -> pd.DataFrame:
     """Each judge (column) against one reference labelling: the panel's vote, or human labels."""
     ref = list(reference)
-    rows = [_compare(str(j), name, list(verdicts[j]), ref, tie=tie, seed=seed) for j in verdicts.columns]
+    rows = [
+        _compare(str(j), name, list(verdicts[j]), ref, tie=tie, seed=seed, clusters=clusters) for j in verdicts.columns
+    ]
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
@@ -102,10 +117,19 @@ _COLUMNS = [
 ]
 
 
-def _compare(a: str, b: str, x: list[Label], y: list[Label], *, tie: Hashable | None, seed: int) -> dict:
+def _compare(
+    a: str,
+    b: str,
+    x: list[Label],
+    y: list[Label],
+    *,
+    tie: Hashable | None,
+    seed: int,
+    clusters: Sequence[Hashable] | None = None,
+) -> dict:
     both = label_agreement(x, y)
     no_ties = label_agreement(x, y, tie=tie) if tie is not None else both
-    kappa = cohen_kappa_labels(x, y, seed=seed)
+    kappa = cohen_kappa_labels(x, y, seed=seed, clusters=clusters)
     return {
         "rater": a,
         "reference": b,

@@ -58,11 +58,19 @@ def cohen_kappa_labels(
     confidence: float = 0.95,
     n_resamples: int = 2000,
     seed: int = 0,
+    clusters: Sequence[Hashable] | None = None,
 ) -> Kappa:
-    """Cohen's kappa (scikit-learn) on the items both rated, with a percentile bootstrap over items."""
+    """Cohen's kappa (scikit-learn) on the items both rated, with a percentile bootstrap over items,
+    or over `clusters` (one label per item, e.g. the conversation a turn belongs to) when the items
+    of a cluster are not independent: whole clusters are drawn, so the CI is not too narrow."""
     from sklearn.metrics import cohen_kappa_score
 
+    if clusters is not None and len(clusters) != len(a):
+        raise ValueError(f"{len(a)} labels but {len(clusters)} cluster labels")
     x, y = rated_pairs(a, b)
+    groups: list[Hashable] = list(range(len(x)))
+    if clusters is not None:
+        groups = [c for c, u, v in zip(clusters, a, b, strict=True) if not is_missing(u) and not is_missing(v)]
     n = len(x)
     nan = float("nan")
     if n < 2 or len({*x, *y}) < 2:  # one label only: chance agreement is 1 and kappa is undefined
@@ -72,10 +80,14 @@ def cohen_kappa_labels(
     categories = {c: i for i, c in enumerate(dict.fromkeys([*x, *y]))}
     k = len(categories)
     cell = np.array([categories[u] * k + categories[v] for u, v in zip(x, y, strict=True)])
+    # one confusion matrix per cluster (per item when there are no clusters); a resample sums the drawn ones
+    labels = {c: i for i, c in enumerate(dict.fromkeys(groups))}
+    g = len(labels)
+    per_cluster = np.zeros((g, k * k), dtype=np.int64)
+    np.add.at(per_cluster, ([labels[c] for c in groups], cell), 1)
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_resamples, n))
-    flat = (cell[idx] + np.arange(n_resamples)[:, None] * k * k).ravel()
-    counts = np.bincount(flat, minlength=n_resamples * k * k).reshape(n_resamples, k, k)
+    idx = rng.integers(0, g, size=(n_resamples, g))
+    counts = per_cluster[idx].sum(axis=1).reshape(n_resamples, k, k)
     boot = _kappa_from_counts(counts)
     boot = boot[~np.isnan(boot)]
     if boot.size == 0:

@@ -94,7 +94,7 @@ def summarize(
         judges=tuple(per_judge),
         pair_agreement=judge_pair_agreement(votes, judges),
         unanimous=_unanimity(votes),
-        agreement=_agreement(votes, judges, seed) if len(judges) >= 2 and votes else None,
+        agreement=_agreement(votes, judges, seed, clusters) if len(judges) >= 2 and votes else None,
         per_turn=_per_turn(votes, turns or {}, seed),
     )
 
@@ -107,7 +107,9 @@ def _per_turn(votes: Sequence[Vote], turns: Mapping[str, int], seed: int) -> dic
     return {n: win_rate_with_ci([v.outcome for v in votes if turns.get(v.item_id, 1) == n], seed=seed) for n in numbers}
 
 
-def _agreement(votes: Sequence[Vote], judges: Sequence[str], seed: int) -> AgreementReport:
+def _agreement(
+    votes: Sequence[Vote], judges: Sequence[str], seed: int, clusters: Sequence[str] | None
+) -> AgreementReport:
     """Verdicts as plain strings ("candidate" / "tie" / "baseline"), so the ordinal scale is known."""
     table = pd.DataFrame(
         [[None if v.per_judge[j] is None else v.per_judge[j].value for j in judges] for v in votes],
@@ -115,4 +117,4 @@ def _agreement(votes: Sequence[Vote], judges: Sequence[str], seed: int) -> Agree
         columns=list(judges),
         dtype=object,
     )
-    return agreement_report(table, seed=seed)
+    return agreement_report(table, seed=seed, clusters=clusters)
