@@ -43,9 +43,13 @@ from jury.stats.pairwise import paired_comparison_scores
 from jury.store import CallStore
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar"
-SUBSETS = {
-    "natural": ("Natural",),
-    "adversarial": ("Adversarial_GPTInst", "Adversarial_GPTOut", "Adversarial_Manual", "Adversarial_Neighbor"),
+SUBSETS = {  # file stems under --data
+    "natural": ("LLMBar_Natural",),
+    "adversarial": tuple(f"LLMBar_Adversarial_{s}" for s in ("GPTInst", "GPTOut", "Manual", "Neighbor")),
+    # human preference sets LLMBar ships in its own format: everyday questions, not built to mislead
+    "llmeval2": ("Processed_LLMEval2",),
+    "mt-bench": ("Processed_MT-Bench",),
+    "faireval": ("Processed_FairEval",),
 }
 SUBSETS["all"] = SUBSETS["natural"] + SUBSETS["adversarial"]
 
@@ -56,14 +60,22 @@ class _Quiet:
 
 
 def load_pairs(
-    data: Path, subsets: tuple[str, ...], limit: int | None, adversarial_limit: int | None = None
+    data: Path,
+    subsets: tuple[str, ...],
+    limit: int | None,
+    adversarial_limit: int | None = None,
+    adversarial_offset: int = 0,
 ) -> tuple[LabelledPair, ...]:
     """LLMBar's label 1 / 2 names the winning answer (output_1 = answer_a); the limits take the first
-    items of each file (`adversarial_limit`, when given, for the Adversarial files)."""
+    items of each file (`adversarial_limit`, when given, for the Adversarial files), after skipping
+    `adversarial_offset` items of each Adversarial file (a set kept apart from earlier runs)."""
     pairs = []
     for subset in subsets:
-        first = adversarial_limit if adversarial_limit is not None and subset.startswith("Adversarial") else limit
-        rows = [json.loads(line) for line in (data / f"LLMBar_{subset}.jsonl").open()][:first]
+        adversarial = subset.startswith("LLMBar_Adversarial")
+        first = adversarial_limit if adversarial_limit is not None and adversarial else limit
+        skip = adversarial_offset if adversarial else 0
+        rows = [json.loads(line) for line in (data / f"{subset}.jsonl").open()][skip:]
+        rows = rows[:first]
         pairs += [
             LabelledPair(
                 r["id"], r["question"], r["answer_a"], r["answer_b"], WINNERS["a" if str(r["label"]) == "1" else "b"]
@@ -184,13 +196,16 @@ def main() -> None:
     parser.add_argument("--subset", choices=sorted(SUBSETS), default="natural")
     parser.add_argument("--limit", type=int, default=None, help="first N items of each file")
     parser.add_argument("--adversarial-limit", type=int, default=None, help="first N items of each Adversarial file")
+    parser.add_argument(
+        "--adversarial-offset", type=int, default=0, help="skip the first N items of each Adversarial file"
+    )
     parser.add_argument("--panel", action="append", help="panel name, or name@parser (repeatable; default local)")
     parser.add_argument("--combined", action="store_true", help="also all the panels' judges as one jury")
     parser.add_argument("--store", type=Path, default=Path(".jury/cache.sqlite"))
     args = parser.parse_args()
     if not (args.data / "LLMBar_Natural.jsonl").exists():
         raise SystemExit(f"LLMBar data not found at {args.data}: pass --data")
-    pairs = load_pairs(args.data, SUBSETS[args.subset], args.limit, args.adversarial_limit)
+    pairs = load_pairs(args.data, SUBSETS[args.subset], args.limit, args.adversarial_limit, args.adversarial_offset)
     panels = [panel_variant(p) for p in args.panel or ["local"]]
     everyone = combined(panels)
     args.store.parent.mkdir(parents=True, exist_ok=True)
@@ -206,7 +221,7 @@ def main() -> None:
         client.close()
         store.close()
     ids = [p.item_id.replace("/", "_") for p in pairs]  # LLMBar/Adversarial/GPTOut#0
-    sizes = ", ".join(f"{s} {sum(i.startswith(f'LLMBar_{s}#') for i in ids)}" for s in SUBSETS[args.subset])
+    sizes = ", ".join(f"{s} {sum(i.startswith(f'{s}#') for i in ids)}" for s in SUBSETS[args.subset])
     a_wins = sum(p.human.value == "candidate" for p in pairs)
     print(
         f"LLMBar {args.subset} ({sizes}; {len(pairs)} items, {a_wins} won by A), "
