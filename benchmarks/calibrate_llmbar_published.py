@@ -16,6 +16,7 @@ from pathlib import Path
 
 from jury.calibrate import CalibrationReport, calibration_report
 from jury.labels_file import WINNERS, LabelledPair
+from jury.panel.aggregate import logit
 from jury.panel.spec import JudgeSpec, PanelSpec
 from jury.records import JudgeVote, Preference
 
@@ -42,7 +43,8 @@ def load(data: Path, strategy: str) -> tuple[tuple[LabelledPair, ...], list[Judg
                 continue
             score = sum(scores) / len(scores)
             pref = Preference.CANDIDATE if score > 0.5 else Preference.BASELINE if score < 0.5 else Preference.TIE
-            votes.append(JudgeVote(r["id"], judge, pref, len(scores) == 2 and len(set(scores)) == 1, score))
+            log_odds = sum(map(logit, scores)) / len(scores)  # as judge_vote does for the two orders
+            votes.append(JudgeVote(r["id"], judge, pref, len(scores) == 2 and len(set(scores)) == 1, score, log_odds))
     return pairs, votes
 
 

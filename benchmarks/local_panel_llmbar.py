@@ -5,8 +5,9 @@ judge scores each answer alone and prefers the higher score: P(Yes) to "is this 
 (panels/local.yaml) or the answer's likelihood given the question (panels/local-likelihood.yaml,
 PMI; `local-likelihood@mean_logprob` swaps its judges' parser for the plain mean log-probability).
 Rows: each judge alone; the panel as shipped (majority; with two judges a split is a tie); average
-pooling of the scores; the calibrated panel (weights fitted by logistic regression, each item
-predicted from weights fitted on the other 4 folds); the shorter answer (no model, a reference);
+pooling of the scores; pooling of the judges' log-odds (equal weights); the calibrated panel
+(log-odds weights fitted by logistic regression, each item predicted from weights fitted on the
+other 4 folds); the shorter answer (no model, a reference);
 chance. Accuracy counts a tie ½ (what a coin flip would score); accuracy and Cohen's kappa with the
 human winner carry 95% bootstrap CIs. `--combined` adds a table for all the panels' judges as one
 jury (the calibration then uses every judge's scores as features), where the best member is the best
@@ -108,7 +109,8 @@ def print_report(panel: PanelSpec, pairs: tuple[LabelledPair, ...], judgments: l
     jv = judge_votes(j for j in judgments if j.judge in names)
     shipped = calibration_report(panel, pairs, jv)
     pooled = calibration_report(replace(panel, rule="average"), pairs, jv)
-    rows = [*shipped.rows[:-1], pooled.rows[-2], shipped.rows[-1], shorter_wins(pairs)]
+    log_pool = calibration_report(replace(panel, rule="log_odds"), pairs, jv)
+    rows = [*shipped.rows[:-1], pooled.rows[-2], log_pool.rows[-2], shipped.rows[-1], shorter_wins(pairs)]
     print(f"\n## panel '{panel.name}' ({', '.join(j.name for j in panel.judges)})\n")
     print(f"{'rater':<38} {'accuracy [95% CI]':>22} {'kappa [95% CI]':>26} {'abstained':>10} {'n':>4}")
     for r in rows:

@@ -11,6 +11,7 @@ import statsmodels.api as sm
 from jury.calibrate import calibration_report, item_credit, write_weights
 from jury.errors import JuryError
 from jury.labels_file import LabelledPair, load_labels
+from jury.panel.aggregate import logit, panel_votes
 from jury.panel.spec import load_panel
 from jury.records import JudgeVote, Preference
 from jury.stats.calibration import cross_validated_preference, fit_weights, weighted_preference
@@ -33,8 +34,9 @@ def _data(n: int = 120, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
 def test_fit_weights_matches_an_unpenalised_statsmodels_logit_on_mirrored_items():
     scores, a_wins = _data()
     judges = ("good", "noise", "anti")
-    fitted = fit_weights(scores, a_wins, judges, c=1e9)  # no penalty: the plain maximum likelihood fit
-    x = np.vstack([scores - 0.5, 0.5 - scores])
+    evidence = scores - 0.5  # any real-valued evidence for A
+    fitted = fit_weights(evidence, a_wins, judges, c=1e9)  # no penalty: the plain maximum likelihood fit
+    x = np.vstack([evidence, -evidence])
     y = np.concatenate([a_wins, 1 - a_wins])
     reference = sm.Logit(y, x).fit(disp=0).params
     assert fitted.coefficients == pytest.approx(tuple(reference), rel=1e-3)
@@ -43,19 +45,19 @@ def test_fit_weights_matches_an_unpenalised_statsmodels_logit_on_mirrored_items(
 
 
 def test_weighted_preference_signs_by_hand():
-    scores = [[0.9, 0.2], [0.6, 0.3], [0.5, np.nan]]
+    evidence = [[0.4, -0.3], [0.1, -0.2], [0.0, np.nan]]
     # item 0: 0.4*1 + (-0.3)*1 = +0.1 ; item 1: 0.1*1 - 0.2*1 = -0.1 ; item 2: nothing -> 0
-    assert list(weighted_preference(scores, [1.0, 1.0])) == [1.0, -1.0, 0.0]
-    assert list(weighted_preference(scores, [1.0, 0.0])) == [1.0, 1.0, 0.0]
+    assert list(weighted_preference(evidence, [1.0, 1.0])) == [1.0, -1.0, 0.0]
+    assert list(weighted_preference(evidence, [1.0, 0.0])) == [1.0, 1.0, 0.0]
 
 
 def test_held_out_predictions_never_see_their_own_label():
     scores, a_wins = _data(n=60)
-    held = cross_validated_preference(scores, a_wins, ("good", "noise", "anti"), folds=5, seed=0)
+    held = cross_validated_preference(scores - 0.5, a_wins, ("good", "noise", "anti"), folds=5, seed=0)
     # flipping one item's label must not change its own held-out prediction
     flipped = a_wins.copy()
     flipped[7] = 1 - flipped[7]
-    again = cross_validated_preference(scores, flipped, ("good", "noise", "anti"), folds=5, seed=0)
+    again = cross_validated_preference(scores - 0.5, flipped, ("good", "noise", "anti"), folds=5, seed=0)
     assert held[7] == again[7]
     assert np.mean(held == np.where(a_wins == 1, 1, -1)) > 0.8  # 'good' carries the signal
 
@@ -71,7 +73,7 @@ def test_calibration_report_rows(tmp_path):
     panel = load_panel(str(path))
     pairs = tuple(LabelledPair(str(k), "q", "a", "b", C if w else B) for k, w in enumerate(a_wins))
     votes = [
-        JudgeVote(str(k), name, C if s > 0.5 else B if s < 0.5 else T, None, float(s))
+        JudgeVote(str(k), name, C if s > 0.5 else B if s < 0.5 else T, None, float(s), logit(float(s)))
         for k in range(len(a_wins))
         for name, s in zip(("good", "noise", "anti"), scores[k], strict=True)
     ]
@@ -109,7 +111,7 @@ def test_write_weights_keeps_comments_and_reloads(tmp_path):
     fitted = fit_weights(*_data(), ("good", "noise", "anti"))
     write_weights(path, type(fitted)(("g1", "g2"), (1.0, 0.5), (1.3333, 0.6667)))
     panel = load_panel(str(path))
-    assert [j.weight for j in panel.judges] == [1.3333, 0.6667] and panel.rule == "average"
+    assert [j.weight for j in panel.judges] == [1.3333, 0.6667] and panel.rule == "log_odds"
     assert path.read_text().startswith("# my panel\n")
 
 
@@ -143,7 +145,7 @@ def test_calibrate_command_end_to_end_with_scripted_judges(workdir, scripts):
     assert result.exit_code == 0, result.output
     assert "sharp: coefficient +" in result.output and "calibrated (held out)" in result.output
     panel = load_panel(str(path))
-    assert panel.rule == "average"
+    assert panel.rule == "log_odds"
     assert [j.weight for j in panel.judges] == [2.0, 0.0]  # 'flat' carries no information
 
 
@@ -165,3 +167,25 @@ def test_escalation_replayed_on_jury_votes_by_hand(tmp_path):
     e = report.escalation
     assert (e.escalated, e.calls_saved, e.calls_full) == (2, 2 * 12, 6 * 14)
     assert e.agreement_with_jury == 1.0  # majority of three: 1 C, 2 B, 3 tie, 4 B, same as escalation
+
+
+def test_the_written_panel_file_votes_as_the_calibrated_panel(tmp_path):
+    """`--write-weights` must produce a panel whose own votes are the fitted panel's verdicts."""
+    scores, a_wins = _data(n=60)
+    names = ("good", "noise", "anti")
+    log_odds = np.vectorize(logit)(scores)
+    fitted = fit_weights(log_odds, a_wins, names)
+    path = panel_file(tmp_path, [{"name": n, "strategy": "single"} for n in names])
+    path.write_text(path.read_text().replace("  rule: majority\n", ""))  # no rule yet: one is added
+    write_weights(path, fitted)
+    panel = load_panel(str(path))
+    assert panel.rule == "log_odds"
+    votes = [
+        JudgeVote(str(k), n, C if s > 0.5 else B, None, float(s), float(x))
+        for k in range(len(a_wins))
+        for n, s, x in zip(names, scores[k], log_odds[k], strict=True)
+    ]
+    outcomes = [v.outcome for v in panel_votes(panel, votes, [str(k) for k in range(len(a_wins))])]
+    expected = weighted_preference(log_odds, [round(w, 4) for w in fitted.weights])
+    assert outcomes == [{1.0: C, -1.0: B, 0.0: T}[e] for e in expected]
+    assert outcomes.count(C) > 10 and outcomes.count(B) > 10

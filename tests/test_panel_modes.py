@@ -9,13 +9,13 @@ import pytest
 
 from jury.errors import JuryError
 from jury.models.client import ModelClient, ModelReply
-from jury.panel.aggregate import drawn_judge, judge_votes, panel_votes
+from jury.panel.aggregate import drawn_judge, judge_vote, judge_votes, panel_votes
 from jury.panel.escape import escape_output
 from jury.panel.parse import five_level, rating, true_probability
 from jury.panel.spec import load_panel
 from jury.panel.units import pair_units
 from jury.pipeline import judge
-from jury.records import Item, JudgeVote, Preference
+from jury.records import Item, JudgeVote, Judgment, Preference
 from jury.store import CallStore
 
 from .conftest import Scripted
@@ -150,15 +150,17 @@ def test_escalate_asks_the_third_judge_only_on_a_split(tmp_path, scripts):
     assert [v.outcome for v in votes] == [C] * 6
 
 
-def _jv(item: str, judge: str, pref: Preference | None, score: float | None = None) -> JudgeVote:
-    return JudgeVote(item, judge, pref, None, score)
+def _jv(
+    item: str, judge: str, pref: Preference | None, score: float | None = None, log_odds: float | None = None
+) -> JudgeVote:
+    return JudgeVote(item, judge, pref, None, score, log_odds)
 
 
 def test_rules_and_quorum_by_hand(tmp_path, scripts):
     judges = [{"name": n, "strategy": "pointwise_probe", "weight": w} for n, w in (("a", 3), ("b", 1), ("c", 1))]
-    votes = [_jv("i", "a", C, 0.9), _jv("i", "b", B, 0.4), _jv("i", "c", B, 0.45)]
+    votes = [_jv("i", "a", C, 0.9, 0.2), _jv("i", "b", B, 0.4, -1.5), _jv("i", "c", B, 0.45, -0.5)]
     results = {}
-    for rule in ("majority", "weighted", "average", "median"):
+    for rule in ("majority", "weighted", "average", "median", "log_odds"):
         panel = load_panel(str(panel_file(tmp_path, judges, rule=rule)))
         results[rule] = panel_votes(panel, votes, ["i"])[0]
     assert results["majority"].outcome is B  # 2 votes to 1
@@ -166,9 +168,33 @@ def test_rules_and_quorum_by_hand(tmp_path, scripts):
     assert results["average"].score == pytest.approx((3 * 0.9 + 0.4 + 0.45) / 5)  # weighted by 3, 1, 1
     assert results["average"].outcome is C
     assert results["median"].score == pytest.approx(0.45) and results["median"].outcome is B
+    # log-odds weighted 3, 1, 1: (0.6 - 1.5 - 0.5) / 5 = -0.28, i.e. P(candidate) = 1 / (1 + e^0.28)
+    assert results["log_odds"].score == pytest.approx(1 / (1 + math.exp(0.28))) and results["log_odds"].outcome is B
     panel = load_panel(str(panel_file(tmp_path, judges, extra="quorum: 3")))
     short = panel_votes(panel, [_jv("i", "a", C), _jv("i", "b", None), _jv("i", "c", C)], ["i"])[0]
     assert short.outcome is None and short.abstain_reason.startswith("below quorum: 2 of 3")
+
+
+def test_judge_log_odds_from_pointwise_scores_and_from_both_orders():
+    def judgment(order, preference, scores):
+        return Judgment("i", "j", "m", "s", order, preference, scores)
+
+    def sigmoid(x):
+        return 1 / (1 + math.exp(-x))
+
+    # PMI: each output's score is sigmoid(its PMI), so the log-odds ratio is the PMI difference exactly
+    pmi = judge_vote([judgment("pointwise", C, {"candidate": sigmoid(0.7), "baseline": sigmoid(-0.2)})])
+    assert pmi.log_odds == pytest.approx(0.9)
+    # P(Yes) 0.8 vs 0.5: the log odds ratio log(4)
+    probe = judge_vote([judgment("pointwise", C, {"candidate": 0.8, "baseline": 0.5})])
+    assert probe.log_odds == pytest.approx(math.log(4))
+    # two orders with P(candidate) 0.9 and 0.6: the mean of log(9) and log(1.5); a bare verdict is
+    # clipped at 0.99 (log 99), and an abstaining order leaves the other
+    orders = [judgment("candidate_first", C, {"candidate": 0.9}), judgment("baseline_first", C, {"candidate": 0.6})]
+    both = judge_vote(orders)
+    assert both.log_odds == pytest.approx((math.log(9) + math.log(1.5)) / 2)
+    bare = judge_vote([judgment("candidate_first", B, {}), judgment("baseline_first", None, {})])
+    assert bare.log_odds == pytest.approx(-math.log(99))
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,7 @@ def calibration_report(
     votes = panel_votes(panel, jvotes, ids)
     rows.append(rater_row(f"panel ({panel.rule})", [v.outcome for v in votes], human, None, seed))
     decided = [k for k, h in enumerate(human) if h is not Preference.TIE]
-    scores = np.array([[_score(by.get((ids[k], n))) for n in names] for k in decided], dtype=float)
+    scores = np.array([[_log_odds(by.get((ids[k], n))) for n in names] for k in decided], dtype=float)
     a_wins = np.array([human[k] is Preference.CANDIDATE for k in decided], dtype=int)
     if min(a_wins.sum(), len(a_wins) - a_wins.sum()) < folds:
         raise JuryError(
@@ -181,8 +181,8 @@ def _escalation(
     )
 
 
-def _score(vote: JudgeVote | None) -> float:
-    return math.nan if vote is None or vote.score is None else vote.score
+def _log_odds(vote: JudgeVote | None) -> float:
+    return math.nan if vote is None or vote.log_odds is None else vote.log_odds
 
 
 def run_calibration(
@@ -209,10 +209,14 @@ def run_calibration(
 
 
 def write_weights(path: Path, weights: Weights) -> None:
-    """Set each judge's `weight:` and the rule the weights were fitted for (`average`) in the panel
+    """Set each judge's `weight:` and the rule the weights were fitted for (`log_odds`) in the panel
     file, keeping its comments; the result is loaded again and restored if it does not load."""
     original = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^(\s*rule:\s*)\S+", r"\1average", original, count=1)
+    text, found = re.subn(r"(?m)^(\s*rule:\s*)\S+", r"\1log_odds", original, count=1)
+    if not found:  # no rule yet: the default (majority) would ignore the weights
+        text, found = re.subn(r"(?m)^aggregation:[ \t]*$", "aggregation:\n  rule: log_odds", text, count=1)
+    if not found:
+        text = text.rstrip("\n") + "\naggregation:\n  rule: log_odds\n"
     for name, weight in zip(weights.judges, weights.weights, strict=True):
         block = re.search(rf"(?m)^(\s*)- name:\s*['\"]?{re.escape(name)}['\"]?\s*$", text)
         if block is None:
@@ -229,7 +233,8 @@ def write_weights(path: Path, weights: Weights) -> None:
         text = text[: block.end()] + body + text[stop:]
     path.write_text(text, encoding="utf-8")
     try:
-        load_panel(str(path))
+        if load_panel(str(path)).rule != "log_odds":
+            raise JuryError("could not set `rule: log_odds`", where=str(path), fix="set aggregation.rule by hand")
     except JuryError:
         path.write_text(original, encoding="utf-8")
         raise

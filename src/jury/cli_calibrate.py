@@ -32,13 +32,18 @@ def calibrate(
     ],
     write_weights_: Annotated[
         bool,
-        typer.Option("--write-weights", help="Write the fitted weights (and rule: average) into the panel file."),
+        typer.Option("--write-weights", help="Write the fitted weights (and rule: log_odds) into the panel file."),
     ] = False,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds for the held-out figures.")] = 5,
     seed: Annotated[int, typer.Option(help="Seed of the folds and the bootstrap CIs.")] = 0,
     store: Annotated[Path | None, typer.Option(help="State folder (cache). Default: $JURY_HOME or ./.jury")] = None,
 ) -> None:
-    """Measure a panel against human-labelled pairs and fit per-judge weights."""
+    """Measure a panel against human-labelled pairs and fit per-judge weights.
+
+    Each judge, the panel as written and the calibrated panel are scored against the human winners
+    (accuracy, Cohen's kappa with CI, position consistency). The calibrated panel pools the judges'
+    log-odds with weights from a logistic regression; its row is predicted from folds it was not
+    fitted on, and is compared with the best single judge, paired over the same items."""
     pairs = load_labels(labels)
     report = run_calibration(panel, pairs, store=store, folds=folds, seed=seed)
     out = Console()
@@ -85,4 +90,4 @@ def calibrate(
     if write_weights_:
         path = load_panel(panel).path
         write_weights(path, w)
-        out.print(f"wrote the weights and `rule: average` into {path}", highlight=False)
+        out.print(f"wrote the weights and `rule: log_odds` into {path}", highlight=False)

@@ -104,6 +104,8 @@ class JudgeVote:
     position_consistent: bool | None = None
     # Strength of preference for the candidate in [0, 1] (½ = even), for score-pooling rules.
     score: float | None = None
+    # The same evidence on the log-odds scale (0 = even), for the log-odds pool and calibration.
+    log_odds: float | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ weights), `average` (mean of the judges' scores: average pooling of probabilitie
 from __future__ import annotations
 
 import hashlib
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,28 @@ from jury.panel.strategies import PREFERENCE_SCORE, preference_from_difference
 from jury.records import JudgeVote, Judgment, Preference, Vote
 
 EVEN = 0.5  # a score of ½ prefers neither output
+# Probabilities are clipped to [CLIP, 1 - CLIP] before taking log-odds, so a bare verdict (score 0 or
+# 1) or a grade at the end of its scale counts as strong evidence (±4.6), never as infinite.
+CLIP = 0.01
+
+
+def logit(p: float) -> float:
+    p = min(max(p, CLIP), 1.0 - CLIP)
+    return math.log(p / (1.0 - p))
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def _judgment_log_odds(j: Judgment) -> float | None:
+    """Pointwise: the log-odds ratio of the two outputs' scores (for PMI scores sigmoid(pmi), exactly the
+    PMI difference; for P(Yes), the log odds ratio); pairwise: the log-odds of the order's score."""
+    if j.preference is None:
+        return None
+    if j.order == "pointwise":
+        return logit(j.scores["candidate"]) - logit(j.scores["baseline"])
+    return logit(j.scores.get("candidate", PREFERENCE_SCORE[j.preference]))
 
 
 def _judgment_score(j: Judgment) -> float | None:
@@ -36,16 +59,19 @@ def judge_vote(judgments: list[Judgment]) -> JudgeVote:
     first = judgments[0]
     scores = [s for s in map(_judgment_score, judgments) if s is not None]
     score = sum(scores) / len(scores) if scores else None
+    odds = [x for x in map(_judgment_log_odds, judgments) if x is not None]
+    log_odds = sum(odds) / len(odds) if odds else None
     if len(judgments) == 1:
-        return JudgeVote(first.item_id, first.judge, first.preference, None, score)
+        return JudgeVote(first.item_id, first.judge, first.preference, None, score, log_odds)
     prefs = [j.preference for j in judgments]
     voted = [p for p in prefs if p is not None]
     if not voted:
         return JudgeVote(first.item_id, first.judge, None, None)
     if len(voted) < len(prefs):
-        return JudgeVote(first.item_id, first.judge, voted[0], None, score)
+        return JudgeVote(first.item_id, first.judge, voted[0], None, score, log_odds)
     consistent = len(set(voted)) == 1
-    return JudgeVote(first.item_id, first.judge, voted[0] if consistent else Preference.TIE, consistent, score)
+    preference = voted[0] if consistent else Preference.TIE
+    return JudgeVote(first.item_id, first.judge, preference, consistent, score, log_odds)
 
 
 def judge_votes(judgments: Iterable[Judgment]) -> list[JudgeVote]:
@@ -77,14 +103,16 @@ def pooled(
     margin: float,
     weights: Mapping[str, float] | None = None,
 ) -> Vote:
-    """Weighted average (weights: the judges' `weight`) or median of the voting judges' scores;
-    within `margin` of ½ is a tie."""
+    """Weighted average (weights: the judges' `weight`) or median of the voting judges' scores, or
+    (`log_odds`, where `scores` are log-odds) their weighted mean log-odds as a probability; within
+    `margin` of ½ is a tie."""
     weights = weights or {}
     given = [(scores[j], weights.get(j, 1.0)) for j, p in votes.items() if p is not None and j in scores]
-    if not given or (rule == "average" and sum(w for _, w in given) == 0):
+    if not given or (rule in ("average", "log_odds") and sum(w for _, w in given) == 0):
         return Vote(item_id, None, dict(votes))
-    if rule == "average":
+    if rule in ("average", "log_odds"):
         score = statistics.fmean([s for s, _ in given], weights=[w for _, w in given])
+        score = sigmoid(score) if rule == "log_odds" else score
     else:
         score = statistics.median([s for s, _ in given])
     return Vote(item_id, preference_from_difference(score - EVEN, margin), dict(votes), score=score)
@@ -123,8 +151,9 @@ def panel_vote(panel: PanelSpec, item_id: str, mine: Mapping[str, JudgeVote], as
         )
         return Vote(item_id, None, per_judge, abstain_reason=reason, asked=asked)
     ballot = {j: per_judge[j] for j in asked}
-    if panel.rule in ("average", "median"):
-        scores = {j: mine[j].score for j in asked if j in mine and mine[j].score is not None}
+    if panel.rule in ("average", "median", "log_odds"):
+        field = "log_odds" if panel.rule == "log_odds" else "score"
+        scores = {j: getattr(mine[j], field) for j in asked if j in mine and getattr(mine[j], field) is not None}
         weights = {j.name: j.weight for j in panel.judges}
         vote = pooled(item_id, ballot, scores, panel.rule, panel.score_tie_margin, weights)
     else:

@@ -42,12 +42,13 @@ MODES: dict[str, str] = {
     "pool": "one judge, drawn per item from the panel's seed, votes on each item",
     "escalate": "the first two judges vote; the third is asked only when they disagree",
 }
-Rule = Literal["majority", "weighted", "average", "median"]
+Rule = Literal["majority", "weighted", "average", "median", "log_odds"]
 RULES: dict[str, str] = {
     "majority": "one judge, one vote",
     "weighted": "majority of the judges' weights",
     "average": "mean of the judges' scores weighted by their `weight` (average pooling)",
     "median": "median of the judges' scores",
+    "log_odds": "mean of the judges' log-odds weighted by their `weight` (logarithmic pooling, as calibrated)",
 }
 
 
