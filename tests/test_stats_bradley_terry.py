@@ -105,3 +105,32 @@ def test_bad_weights_and_self_battles_are_refused():
         bradley_terry_battles(battles.assign(weight=-1.0), n_rounds=0)
     with pytest.raises(JuryError, match="itself"):
         bradley_terry_battles(battles.assign(model_b=battles["model_a"]), n_rounds=0)
+
+
+def test_cluster_bootstrap_replays_as_a_loop_over_whole_clusters():
+    battles = _battles(5, n=300, models=3).drop(columns="weight")
+    battles["cluster"] = [f"c{k // 3}" for k in range(len(battles))]  # 100 clusters of 3 battles
+    got = bradley_terry_battles(battles, anchor="m0", n_rounds=40, seed=2)
+    rng = np.random.default_rng(2)
+    names = list(dict.fromkeys(battles["cluster"]))
+    rounds = []
+    for _ in range(40):
+        drawn = rng.integers(0, len(names), len(names))
+        sample = pd.concat([battles[battles["cluster"] == names[c]] for c in drawn])
+        rounds.append(bradley_terry_battles(sample, anchor="m0", n_rounds=0).table["elo"])
+    boot = pd.DataFrame(rounds)
+    assert got.table["elo_low"].to_dict() == pytest.approx(boot.quantile(0.025).to_dict(), abs=1e-6)
+    assert got.table["elo_high"].to_dict() == pytest.approx(boot.quantile(0.975).to_dict(), abs=1e-6)
+
+
+def test_clusters_of_one_draw_as_plain_battles_and_copies_do_not_narrow_the_ci():
+    battles = _battles(6, n=600, models=3).drop(columns="weight")
+    plain = bradley_terry_battles(battles, anchor="m0", n_rounds=300, seed=1).table
+    singles = bradley_terry_battles(battles.assign(cluster=range(600)), anchor="m0", n_rounds=300, seed=1).table
+    pd.testing.assert_frame_equal(plain, singles)
+    twice = pd.concat([battles.assign(cluster=range(600)), battles.assign(cluster=range(600))])  # turn 2 = turn 1
+    clustered = bradley_terry_battles(twice, anchor="m0", n_rounds=300, seed=1).table
+    independent = bradley_terry_battles(twice.drop(columns="cluster"), anchor="m0", n_rounds=300, seed=1).table
+    width = lambda t: (t["elo_high"] - t["elo_low"]).drop("m0")  # noqa: E731
+    assert (width(clustered) / width(plain)).to_list() == pytest.approx([1, 1], rel=0.2)
+    assert (width(plain) / width(independent)).to_list() == pytest.approx([2**0.5] * 2, rel=0.2)

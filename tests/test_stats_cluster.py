@@ -150,3 +150,24 @@ def test_summary_kappa_between_judges_resamples_conversations():
     independent = cohen_kappa_labels(*given, seed=5)
     assert (row.kappa_low, row.kappa_high) == (clustered.ci_low, clustered.ci_high)
     assert (row.kappa_low, row.kappa_high) != pytest.approx((independent.ci_low, independent.ci_high))
+
+
+def test_leaderboard_battles_put_a_models_turns_of_one_conversation_in_one_cluster():
+    from types import SimpleNamespace
+
+    from jury.leaderboard.standings import _battles
+
+    def run(units, outcomes):
+        return SimpleNamespace(
+            units=[SimpleNamespace(unit_id=u, item=SimpleNamespace(item_id=i)) for u, i in units],
+            votes=[Vote(u, o, {}) for u, o in outcomes],
+        )
+
+    two_turn = run(
+        [("a#turn1", "a"), ("a#turn2", "a"), ("b#turn1", "b")], [("a#turn1", C), ("a#turn2", B), ("b#turn1", None)]
+    )
+    single = run([("a", "a")], [("a", T)])
+    battles = _battles({"m1": two_turn, "m2": single}, "base")
+    assert battles["winner"].to_list() == ["model_a", "model_b", "tie"]  # the abstention is no battle
+    clusters = battles["cluster"].to_list()
+    assert clusters[0] == clusters[1] != clusters[2]  # m1's two turns of item a; m2's item a is its own

@@ -87,3 +87,33 @@ def test_delta_method_standard_error_matches_a_bootstrap_of_the_fit():
         i = rng.integers(0, n, n)
         boot.append(length_controlled_win_rate(scores[i], base[i] + delta[i], base[i], difficulty[i]).value)
     assert lc.standard_error == pytest.approx(np.std(boot, ddof=1), rel=0.2)
+
+
+def test_clustered_standard_error_of_copied_turns_is_the_robust_error_of_one_copy():
+    """Each item judged twice identically (turn 2 = turn 1): the point estimate does not move, the
+    plain standard error shrinks by sqrt(2), and the cluster-robust one equals the original data's
+    heteroskedasticity-robust (HC0) error times statsmodels' small-sample factor."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(4)
+    n = 150
+    cand, base = rng.integers(200, 2000, n), rng.integers(200, 2000, n)
+    scores = np.clip(0.5 + (cand - base) / 4000 + rng.normal(0, 0.3, n), 0, 1)
+    zero = np.zeros(n)
+    one = length_controlled_win_rate(scores, cand, base, zero)
+    twice = np.r_[scores, scores], np.r_[cand, cand], np.r_[base, base]
+    plain = length_controlled_win_rate(*twice, np.zeros(2 * n))
+    clustered = length_controlled_win_rate(*twice, np.zeros(2 * n), clusters=list(range(n)) * 2)
+    # (the length spread of the copied data differs from one copy's by the ddof correction only)
+    assert clustered.value == plain.value == pytest.approx(one.value, rel=1e-4)
+    assert plain.standard_error == pytest.approx(one.standard_error / 2**0.5, rel=1e-3)
+    # the same delta-method gradient, with the original data's HC0 covariance (on the copies' scale)
+    delta = cand - base
+    x = np.column_stack([np.tanh(delta / np.r_[delta, delta].std(ddof=1)), np.ones(n)])
+    hc0 = sm.GLM(scores, x, family=sm.families.Binomial()).fit(cov_type="HC0")
+    at_equal = x.copy()
+    at_equal[:, 0] = 0
+    p = 1 / (1 + np.exp(-(at_equal @ hc0.params)))
+    g = ((p * (1 - p))[:, None] * at_equal).mean(axis=0)
+    factor = n / (n - 1) * (2 * n - 1) / (2 * n - 2)  # clusters G/(G-1) times (N-1)/(N-K), K = 2
+    assert clustered.standard_error == pytest.approx(float(np.sqrt(g @ hc0.cov_params() @ g * factor)), rel=1e-4)

@@ -65,6 +65,7 @@ def _length_controlled(r: RunResult) -> tuple[float | None, float | None, str]:
             [len(units[i].candidate[-1]) for i in ids],
             [len(units[i].baseline[-1]) for i in ids],
             np.zeros(len(ids)),  # no per-instruction difficulty is known: the term drops out
+            clusters=[units[i].item.item_id for i in ids],  # a conversation's turns are one cluster
         )
     except JuryError as exc:
         return None, None, exc.problem
@@ -72,10 +73,17 @@ def _length_controlled(r: RunResult) -> tuple[float | None, float | None, str]:
 
 
 def _battles(runs: dict[str, RunResult], baseline: str) -> pd.DataFrame:
-    rows = [
-        (model, baseline, _WINNER[v.outcome]) for model, r in runs.items() for v in r.votes if v.outcome is not None
-    ]
-    return pd.DataFrame(rows, columns=["model_a", "model_b", "winner"])
+    """One battle per judged unit; a model's turns of one conversation share a cluster, so the
+    bootstrap resamples conversations (single-turn: every battle is its own cluster)."""
+    rows = []
+    for model, r in runs.items():
+        item_of = {u.unit_id: u.item.item_id for u in r.units}
+        rows += [
+            (model, baseline, _WINNER[v.outcome], f"{model}\x00{item_of.get(v.item_id, v.item_id)}")
+            for v in r.votes
+            if v.outcome is not None
+        ]
+    return pd.DataFrame(rows, columns=["model_a", "model_b", "winner", "cluster"])
 
 
 def _ratings(runs: dict[str, RunResult], baseline: str, seed: int) -> tuple[pd.DataFrame | None, str]:

@@ -146,10 +146,14 @@ def bradley_terry_battles(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> Ratings:
-    """Ratings from a battles table (columns model_a, model_b, winner in model_a/model_b/tie, optional weight).
+    """Ratings from a battles table (columns model_a, model_b, winner in model_a/model_b/tie, optional
+    weight, optional cluster).
 
     Each bootstrap round resamples battles with replacement (`rng.integers(0, n, n)` from
-    `np.random.default_rng(seed)`, one draw per round, so a reference implementation can replay them)."""
+    `np.random.default_rng(seed)`, one draw per round, so a reference implementation can replay them).
+    With a `cluster` column (battles that are not independent, such as the turns of one conversation)
+    a round draws whole clusters instead, `rng.integers(0, k, k)` over the k clusters in order of first
+    appearance; clusters of one battle each draw exactly as plain battles do."""
     weight = battles["weight"].to_numpy(dtype=float) if "weight" in battles else None
     models, cell, cell_w = win_matrix_battles(battles["model_a"], battles["model_b"], battles["winner"], weight)
     if anchor is not None and anchor not in models:
@@ -161,8 +165,12 @@ def bradley_terry_battles(
     rounds = np.empty((n_rounds, m))
     cells = cell.reshape(n, 2)
     cell_ws = cell_w.reshape(n, 2)
+    members = _cluster_members(battles["cluster"]) if "cluster" in battles else None
     for r in range(n_rounds):
-        idx = rng.integers(0, n, n)
+        if members is None:
+            idx = rng.integers(0, n, n)
+        else:
+            idx = np.concatenate([members[c] for c in rng.integers(0, len(members), len(members))])
         wins = np.bincount(cells[idx].ravel(), cell_ws[idx].ravel(), m * m).reshape(m, m)
         rounds[r] = bradley_terry_wins(wins, start=theta, ref=ref, models=models)
     tail = (1 - confidence) / 2 * 100
@@ -179,6 +187,13 @@ def bradley_terry_battles(
     if anchor is None:
         table = table.drop(columns=["win_rate_vs_anchor", "win_rate_vs_anchor_low", "win_rate_vs_anchor_high"])
     return Ratings(table.sort_values("elo", ascending=False), anchor, confidence, n_rounds)
+
+
+def _cluster_members(clusters: pd.Series) -> list[np.ndarray]:
+    """The battle indices of each cluster, clusters in order of first appearance."""
+    codes, _ = pd.factorize(clusters)
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(codes))[:-1])
 
 
 def _elo(theta: np.ndarray, anchor: str | None, ref: int, base: float) -> np.ndarray:

@@ -13,9 +13,11 @@ baselines whose annotations are only on a model hub. The instruction difficultie
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 from jury.errors import JuryError
@@ -33,10 +35,16 @@ class LengthControlled:
 
 
 def length_controlled_win_rate(
-    scores: ArrayLike, candidate_length: ArrayLike, baseline_length: ArrayLike, difficulty: ArrayLike
+    scores: ArrayLike,
+    candidate_length: ArrayLike,
+    baseline_length: ArrayLike,
+    difficulty: ArrayLike,
+    clusters: Sequence[Hashable] | None = None,
 ) -> LengthControlled:
     """scores in [0, 1] (1 = candidate preferred), lengths in characters, one instruction difficulty per
-    item (AlpacaEval publishes one per instruction); items with a NaN score are refused, drop them first."""
+    item (AlpacaEval publishes one per instruction); items with a NaN score are refused, drop them first.
+    `clusters` (one label per score, e.g. the conversation of each turn): the standard error is then
+    cluster-robust, since scores of one cluster are not independent."""
     import statsmodels.api as sm
 
     y = np.asarray(scores, dtype=float)
@@ -53,7 +61,14 @@ def length_controlled_win_rate(
     columns = [length, diff - diff.mean(), np.ones_like(y)]
     used = [k for k, c in enumerate(columns) if k == 2 or np.ptp(c) > 0]
     design = np.column_stack([columns[k] for k in used])
-    fit = sm.GLM(y, design, family=sm.families.Binomial()).fit()
+    model = sm.GLM(y, design, family=sm.families.Binomial())
+    if clusters is not None and len(clusters) != y.size:
+        raise JuryError("scores and clusters must have one value per item")
+    groups = pd.factorize(pd.Series(list(clusters), dtype=object))[0] if clusters is not None else None
+    if groups is not None and groups.max() + 1 < y.size:
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    else:
+        fit = model.fit()
     if not fit.converged or not np.all(np.isfinite(fit.params)):
         raise JuryError("the length-control GLM did not converge (a candidate that always wins or always loses?)")
     params = np.zeros(3)
