@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jury.calibrate import CalibrationReport, calibration_report
 from jury.labels_file import WINNERS, LabelledPair
-from jury.panel.aggregate import logit
+from jury.panel.log_odds import logit
 from jury.panel.spec import JudgeSpec, PanelSpec
 from jury.records import JudgeVote, Preference
 

@@ -2,36 +2,25 @@
 
 Rules (panel `aggregation.rule`): `majority` (one judge, one vote), `weighted` (majority of
 weights), `average` (mean of the judges' scores: average pooling of probabilities / grades),
-`median` (median of the scores). A split at the top under a voting rule is settled by the declared
+`median` (median of the scores), `log_odds` (mean of the judges' log-odds: logarithmic pooling, the
+rule `jury calibrate` fits weights for). A split at the top under a voting rule is settled by the declared
 `tie_rule`; fewer voting judges than the `quorum` makes the item an abstention with its reason.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from jury.panel.log_odds import logit, sigmoid
 from jury.panel.spec import JudgeSpec, PanelSpec
 from jury.panel.strategies import PREFERENCE_SCORE, preference_from_difference
 from jury.records import JudgeVote, Judgment, Preference, Vote
 
 EVEN = 0.5  # a score of ½ prefers neither output
-# Probabilities are clipped to [CLIP, 1 - CLIP] before taking log-odds, so a bare verdict (score 0 or
-# 1) or a grade at the end of its scale counts as strong evidence (±4.6), never as infinite.
-CLIP = 0.01
-
-
-def logit(p: float) -> float:
-    p = min(max(p, CLIP), 1.0 - CLIP)
-    return math.log(p / (1.0 - p))
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def _judgment_log_odds(j: Judgment) -> float | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 from jury.models.request import ModelReply, ModelRequest
+from jury.panel.log_odds import sigmoid
 from jury.panel.spec import STRATEGY_FIELDS, JudgeSpec
 from jury.records import Item
 
@@ -75,10 +76,6 @@ def mean_logprob(reply: ModelReply) -> tuple[float | None, str | None]:
     return math.fsum(reply.answer_logprobs) / len(reply.answer_logprobs), None
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-
-
 def likelihood_scores(parser: str, replies: dict[str, ModelReply]) -> tuple[dict[str, float], list[str], str]:
     """(score in [0, 1] per output, abstention reasons, a readable record of the numbers)."""
     scores: dict[str, float] = {}
@@ -95,5 +92,5 @@ def likelihood_scores(parser: str, replies: dict[str, ModelReply]) -> tuple[dict
                 means.append(mean)
                 raw.append(f"{r}: mean logprob {mean:.4f} over {len(replies[r].answer_logprobs or ())} tokens")
         if len(means) == len(roles):
-            scores[role] = _sigmoid(means[0] - means[1]) if parser == "pmi" else math.exp(means[0])
+            scores[role] = sigmoid(means[0] - means[1]) if parser == "pmi" else math.exp(means[0])
     return scores, reasons, " | ".join(raw)
