@@ -87,7 +87,9 @@ def cohen_kappa_labels(
     np.add.at(per_cluster, ([labels[c] for c in groups], cell), 1)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, g, size=(n_resamples, g))
-    counts = per_cluster[idx].sum(axis=1).reshape(n_resamples, k, k)
+    # how often each round drew each cluster, times the clusters' counts: never a rounds x items x cells array
+    drawn = np.bincount((idx + np.arange(n_resamples)[:, None] * g).ravel(), minlength=n_resamples * g)
+    counts = (drawn.reshape(n_resamples, g) @ per_cluster).reshape(n_resamples, k, k)
     boot = _kappa_from_counts(counts)
     boot = boot[~np.isnan(boot)]
     if boot.size == 0:
