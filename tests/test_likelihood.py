@@ -37,8 +37,8 @@ def _lm(question: str, answer: str) -> float:
     return fluent + (1.0 if answer == TERSE and question != "Q:" else 0.0)
 
 
-def _judge(tmp_path, judges, candidate=TERSE, baseline=FLUENT, panel=None):
-    panel = load_panel(str(panel or write_panel(tmp_path / "panel", judges)))
+def _judge(tmp_path, judges, candidate=TERSE, baseline=FLUENT):
+    panel = load_panel(str(write_panel(tmp_path / "panel", judges)))
     client = ModelClient(CallStore(tmp_path / "cache.sqlite"))
     try:
         judgments = judge(client, panel, pair_units((ITEM,), {"q1": candidate}, {"q1": baseline}))
@@ -118,32 +118,6 @@ def test_likelihood_and_pmi_judges_through_litellm(tmp_path, scripts):
     assert params["continue_final_message"] is True and params["add_generation_prompt"] is False
     # outputs are the assistant's message as they are, and the prompt file's final newline is dropped
     assert set(scripts["lm"].calls) == {TERSE, FLUENT}
-
-
-def _channel(user: str, scored: str) -> float:
-    """Per-token log-probability of the question after the prompt: the terse answer explains it, the
-    fluent one less so, no answer least."""
-    assert scored == ITEM.prompt  # the channel direction always scores the question
-    return -1.0 if f"A: {TERSE}\n" in user else (-1.5 if "A: The" in user else -2.0)
-
-
-def test_a_channel_judge_scores_the_question_after_each_output(tmp_path, scripts):
-    scripts["lm"] = Scripted(token_logprob=_channel)
-    panel = write_panel(tmp_path / "panel", [{"name": "ch", "model": "scripted/lm", "strategy": "likelihood"}])
-    (tmp_path / "panel" / "likelihood.txt").write_text("A: {answer}\nWhat was asked?\n")
-    panel.write_text(panel.read_text() + "    parser: channel\n")
-    by, calls = _judge(tmp_path, None, panel=panel)
-    assert by["ch"].preference is C
-    # sigmoid(question after the output - question alone), per output: 1/(1+e^-1) and 1/(1+e^-0.5)
-    assert by["ch"].scores == pytest.approx(
-        {"candidate": 1 / (1 + math.exp(-1.0)), "baseline": 1 / (1 + math.exp(-0.5))}
-    )
-    assert calls == 3 and scripts["lm"].calls == [ITEM.prompt] * 3  # the question alone is asked once
-    assert by["ch"].raw.count("question_unconditional") == 1
-    (vote,) = judge_votes(by.values())
-    assert vote.log_odds == pytest.approx(0.5)  # the two outputs' mean log-probability difference
-    swapped, _ = _judge(tmp_path / "s", None, panel=panel, candidate=FLUENT, baseline=TERSE)
-    assert swapped["ch"].preference is B
 
 
 def test_likelihood_verdicts_do_not_depend_on_which_output_is_the_candidate(tmp_path, scripts):
@@ -232,13 +206,5 @@ def test_likelihood_panels_are_checked(tmp_path):
     path = write_panel(tmp_path, [{"name": "j", "model": "scripted/x", "strategy": "likelihood", "parser": "yes_no"}])
     with pytest.raises(JuryError, match="unknown parser 'yes_no'"):
         load_panel(str(path))
-    path = write_panel(tmp_path, [{"name": "j", "model": "scripted/x", "strategy": "likelihood", "parser": "channel"}])
-    with pytest.raises(JuryError, match=r"unknown placeholder '\{question\}'"):  # the question is what is scored
-        load_panel(str(path))
-    (tmp_path / "likelihood.txt").write_text("What was asked?")
-    with pytest.raises(JuryError, match=r"does not use '\{answer\}', which the channel parser needs"):
-        load_panel(str(path))
-    (tmp_path / "likelihood.txt").write_text("{answer}\nWhat was asked?")
-    assert calls_per_item(load_panel(str(path)).judges[0]) == 3
     shipped = load_panel("local-likelihood")
     assert {j.strategy for j in shipped.judges} == {"likelihood"}

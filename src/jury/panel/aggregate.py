@@ -168,11 +168,8 @@ def panel_votes(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str
 
 
 def calls_per_item(judge: JudgeSpec) -> int:
-    """Both orders (pairwise) or both outputs (pointwise); likelihood with PMI scores each output twice,
-    with the channel parser the question after each output and alone."""
-    if judge.strategy != "likelihood":
-        return 2
-    return {"pmi": 4, "channel": 3}.get(judge.verdict_parser, 2)
+    """Both orders (pairwise) or both outputs (pointwise); likelihood with PMI scores each output twice."""
+    return 4 if judge.strategy == "likelihood" and judge.verdict_parser == "pmi" else 2
 
 
 def simulate_escalation(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str]) -> tuple[list[Vote], int]:

@@ -11,13 +11,6 @@ for prompt log-probabilities instead of an answer (local models; vLLM servers). 
   of the two geometric-mean token probabilities: ½ when the question does not make the output more
   likely. It discounts outputs that are merely fluent (the domain-conditional PMI of Holtzman et al.,
   2021, "Surface Form Competition").
-- `channel`: the other direction, how probable each output makes the question: the prompt shows the
-  output (`{answer}`) and the question is the assistant's reply being scored. The score is
-  sigmoid(mean log-probability of the question after the output - after the prompt with no output),
-  ½ when the output does not make the question more likely. The question is the same text for both
-  outputs, so its length cannot favour either, and a fluent but off-topic output explains it poorly
-  (the "noisy channel" direction of Min et al., 2022). An output that restates the question scores
-  well: a different weakness from PMI's, which is why a panel can use both.
 
 Outputs are not escaped: they are the message being scored, never instructions to a judge that answers,
 and escaping would change the text whose probability is measured. The local engine reads them as plain
@@ -34,7 +27,6 @@ from jury.panel.spec import STRATEGY_FIELDS, JudgeSpec
 from jury.records import Item
 
 UNCONDITIONAL = "_unconditional"  # suffix of the roles of PMI's question-less requests
-QUESTION_ALONE = "question" + UNCONDITIONAL  # channel: the question after the prompt with no output
 # vLLM's meaning: the log-probability of each prompt token itself, no alternatives.
 PROMPT_LOGPROBS = 0
 NO_PROMPT_LOGPROBS = (
@@ -58,13 +50,7 @@ def _scoring_request(judge: JudgeSpec, prompt: str, answer: str) -> ModelRequest
 def likelihood_requests(
     judge: JudgeSpec, item: Item, candidate: str, baseline: str, reference: str
 ) -> list[tuple[str, ModelRequest]]:
-    """(role, request) for each output; PMI adds each output after the prompt with empty fields, the
-    channel parser the question after the prompt with no output."""
-    if judge.verdict_parser == "channel":
-        return [
-            (role, _scoring_request(judge, judge.prompt.format(answer=text, reference=reference), item.prompt))
-            for role, text in (("candidate", candidate), ("baseline", baseline), (QUESTION_ALONE, ""))
-        ]
+    """(role, request) for each output; PMI adds each output after the prompt with empty fields."""
     prompt = judge.prompt.format(question=item.prompt, reference=reference)
     requests = [
         (role, _scoring_request(judge, prompt, text))
@@ -94,17 +80,17 @@ def likelihood_scores(parser: str, replies: dict[str, ModelReply]) -> tuple[dict
     """(score in [0, 1] per output, abstention reasons, a readable record of the numbers)."""
     scores: dict[str, float] = {}
     reasons: list[str] = []
-    raw: dict[str, str] = {}  # by role: the channel parser's question-alone call serves both outputs
+    raw: list[str] = []
     for role in ("candidate", "baseline"):
-        roles = {"pmi": (role, role + UNCONDITIONAL), "channel": (role, QUESTION_ALONE)}.get(parser, (role,))
+        roles = (role, role + UNCONDITIONAL) if parser == "pmi" else (role,)
         means = []
         for r in roles:
             mean, reason = mean_logprob(replies[r])
             if mean is None:
-                reasons += [f"{r}: {reason}"] if f"{r}: {reason}" not in reasons else []
+                reasons.append(f"{r}: {reason}")
             else:
                 means.append(mean)
-                raw[r] = f"{r}: mean logprob {mean:.4f} over {len(replies[r].answer_logprobs or ())} tokens"
+                raw.append(f"{r}: mean logprob {mean:.4f} over {len(replies[r].answer_logprobs or ())} tokens")
         if len(means) == len(roles):
-            scores[role] = math.exp(means[0]) if len(means) == 1 else sigmoid(means[0] - means[1])
-    return scores, reasons, " | ".join(raw.values())
+            scores[role] = sigmoid(means[0] - means[1]) if parser == "pmi" else math.exp(means[0])
+    return scores, reasons, " | ".join(raw)

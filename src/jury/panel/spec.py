@@ -31,11 +31,8 @@ STRATEGY_PARSERS: dict[str, tuple[str, ...]] = {
     "pointwise_probe": ("yes_no",),
     "single": ("rating",),
     "reference": ("true_false",),
-    "likelihood": ("mean_logprob", "pmi", "channel"),
+    "likelihood": ("mean_logprob", "pmi"),
 }
-# Parsers whose prompts take other fields than their strategy's, and the field each must use.
-PARSER_FIELDS: dict[str, set[str]] = {"channel": {"answer", "reference"}}  # the question is what is scored
-PARSER_REQUIRED_FIELD: dict[str, str] = {"channel": "answer"}
 # Strategies that score each output alone, so presentation order cannot matter.
 POINTWISE_STRATEGIES = ("pointwise_probe", "single", "reference", "likelihood")
 TIE_RULES = ("tie", "baseline", "candidate")
@@ -149,23 +146,19 @@ def _number(value: Any, what: str, where: str, *, minimum: float = 0.0) -> float
     return float(value)
 
 
-def _load_prompt(panel_path: Path, rel: str, strategy: str, parser: str, where: str) -> str:
+def _load_prompt(panel_path: Path, rel: str, strategy: str, where: str) -> str:
     path = (panel_path.parent / rel).resolve()
     if not path.is_file():
         raise JuryError(f"prompt file not found: {path}", where=where)
     text = path.read_text(encoding="utf-8")
     fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
-    allowed = PARSER_FIELDS.get(parser, STRATEGY_FIELDS[strategy])
-    unknown = fields - allowed
+    unknown = fields - STRATEGY_FIELDS[strategy]
     if unknown:
         raise JuryError(
             f"prompt {rel} uses unknown placeholder '{{{sorted(unknown)[0]}}}'",
             where=where,
-            fix=f"{strategy} prompts with the {parser} parser may use {sorted(allowed)}",
+            fix=f"{strategy} prompts may use {sorted(STRATEGY_FIELDS[strategy])}",
         )
-    required = PARSER_REQUIRED_FIELD.get(parser)
-    if required and required not in fields:
-        raise JuryError(f"prompt {rel} does not use '{{{required}}}', which the {parser} parser needs", where=where)
     return text
 
 
@@ -193,7 +186,7 @@ def _judge(raw: Any, index: int, path: Path) -> JudgeSpec:
         name=str(data["name"]),
         model=str(data["model"]),
         strategy=strategy,  # type: ignore[arg-type]
-        prompt=_load_prompt(path, str(data["prompt"]), strategy, parser, f"{where}.prompt"),
+        prompt=_load_prompt(path, str(data["prompt"]), strategy, f"{where}.prompt"),
         prompt_file=str(data["prompt"]),
         family=str(data["family"]),
         weight=_number(data.get("weight", 1.0), "weight", f"{where}.weight"),
