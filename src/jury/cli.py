@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals can hold API keys
     add_completion=False,
+    rich_markup_mode="markdown",
 )
 stdout = Console()
 stderr = Console(stderr=True)
@@ -61,7 +62,7 @@ _HELP = {
     "panel": "Panel name (from panels/) or path to a panel YAML.",
     "limit": "Judge only the first N items.",
     "seed": "Seed for the bootstrap CI.",
-    "reports_dir": "Where reports/<run-id>/ is written.",
+    "reports_dir": "Where reports/RUN-ID/ is written.",
     "store": "State folder holding the cache of every model call. Default: $JURY_HOME or ./.jury",
     "concurrency": "Simultaneous requests per remote provider (local models always run one at a time).",
     "max_cost": "Stop before the run's spend could exceed this many US dollars (litellm's offline prices).",

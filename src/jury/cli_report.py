@@ -15,7 +15,7 @@ console = Console()
 
 
 def report(
-    run: Annotated[str, typer.Argument(help="A reports/<run-id> folder, or a run id under --reports-dir.")],
+    run: Annotated[str, typer.Argument(help="A reports/RUN-ID folder, or a run id under --reports-dir.")],
     reports_dir: Annotated[Path, typer.Option(help="Where run folders live.")] = Path("reports"),
 ) -> None:
     """Re-render report.md, report.html, results.json and the CSV tables of a run from its stored record
