@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import optimize
+from scipy import optimize, sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.special import expit, log_expit
 
@@ -165,13 +165,14 @@ def bradley_terry_battles(
     rounds = np.empty((n_rounds, m))
     cells = cell.reshape(n, 2)
     cell_ws = cell_w.reshape(n, 2)
-    members = _cluster_members(battles["cluster"]) if "cluster" in battles else None
+    per_cluster = _cluster_wins(battles["cluster"], cells, cell_ws, m * m) if "cluster" in battles else None
     for r in range(n_rounds):
-        if members is None:
+        if per_cluster is None:
             idx = rng.integers(0, n, n)
-        else:
-            idx = np.concatenate([members[c] for c in rng.integers(0, len(members), len(members))])
-        wins = np.bincount(cells[idx].ravel(), cell_ws[idx].ravel(), m * m).reshape(m, m)
+            wins = np.bincount(cells[idx].ravel(), cell_ws[idx].ravel(), m * m).reshape(m, m)
+        else:  # the wins of the drawn clusters: how often each was drawn times what it holds
+            k = per_cluster.shape[0]
+            wins = (per_cluster.T @ np.bincount(rng.integers(0, k, k), minlength=k)).reshape(m, m)
         rounds[r] = bradley_terry_wins(wins, start=theta, ref=ref, models=models)
     tail = (1 - confidence) / 2 * 100
     table = pd.DataFrame(index=pd.Index(models, name="model"))
@@ -189,11 +190,11 @@ def bradley_terry_battles(
     return Ratings(table.sort_values("elo", ascending=False), anchor, confidence, n_rounds)
 
 
-def _cluster_members(clusters: pd.Series) -> list[np.ndarray]:
-    """The battle indices of each cluster, clusters in order of first appearance."""
-    codes, _ = pd.factorize(clusters)
-    order = np.argsort(codes, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(codes))[:-1])
+def _cluster_wins(clusters: pd.Series, cells: np.ndarray, cell_ws: np.ndarray, size: int) -> sparse.csr_matrix:
+    """Clusters x win-matrix cells, the wins each cluster holds; clusters in order of first appearance."""
+    codes, uniques = pd.factorize(clusters)
+    rows = np.repeat(codes, cells.shape[1])
+    return sparse.csr_matrix((cell_ws.ravel(), (rows, cells.ravel())), shape=(len(uniques), size))
 
 
 def _elo(theta: np.ndarray, anchor: str | None, ref: int, base: float) -> np.ndarray:
