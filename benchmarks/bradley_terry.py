@@ -5,6 +5,7 @@ Arena-Hard-Auto refits LogisticRegression on a dense (2 x battles) x models desi
 bootstrap round; jury aggregates each resample into an m x m wins matrix and fits that. Both are the
 same maximum-likelihood problem, so the ratings must agree; only the cost differs. sklearn is timed
 on a few rounds (the same resamples jury draws first) and extrapolated to the full number of rounds.
+The last line times the cluster bootstrap (battles paired into clusters, as multi-turn boards are).
 
     python benchmarks/bradley_terry.py [--models 100] [--battles 100000] [--rounds 1000] [--sklearn-rounds 3]
 """
@@ -98,6 +99,17 @@ def main() -> None:
     print(f"max |Elo difference| vs sklearn, full fit + {args.sklearn_rounds} shared resamples: {max(diffs):.4f}")
     t = ours.table
     print(f"95% CI width, median over models: {(t['elo_high'] - t['elo_low']).median():.1f} Elo")
+
+    # turns of one conversation are one cluster: a round draws whole clusters (here pairs of battles)
+    clustered = battles.assign(cluster=np.arange(len(battles)) // 2)
+    start = time.perf_counter()
+    by_cluster = bradley_terry_battles(clustered, anchor=anchor, n_rounds=args.rounds, seed=args.seed)
+    cluster_time = time.perf_counter() - start
+    c = by_cluster.table
+    print(
+        f"jury, battles in clusters of 2: {cluster_time:.2f} s ({cluster_time / ours_time:.2f}x the plain bootstrap); "
+        f"95% CI width, median: {(c['elo_high'] - c['elo_low']).median():.1f} Elo"
+    )
 
 
 if __name__ == "__main__":
