@@ -150,7 +150,7 @@ def _print_extras(panel: PanelSpec, pairs: tuple[LabelledPair, ...], jv: list, s
     print(
         "P(longer answer wins), exact 95% CI: "
         + "; ".join(
-            f"{n} {100 * r.value:.0f}% [{100 * r.ci_low:.0f}, {100 * r.ci_high:.0f}] (n={r.n})"
+            (f"{n} {100 * r.value:.0f}% [{100 * r.ci_low:.0f}, {100 * r.ci_high:.0f}] (n={r.n})" if r.n else f"{n} n/a")
             for n, r in ((n, longer_preferred_rate(prefs, lengths)) for n, prefs in longer)
         )
     )
