@@ -14,11 +14,11 @@ import argparse
 import json
 from pathlib import Path
 
-from jury.calibrate import CalibrationReport, calibration_report
-from jury.labels_file import WINNERS, LabelledPair
+from jury.io.labels import WINNERS, LabelledPair
 from jury.panel.log_odds import logit
 from jury.panel.spec import JudgeSpec, PanelSpec
 from jury.records import JudgeVote, Preference
+from jury.workflows.calibrate import CalibrationReport, calibration_report
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar"
 JUDGES = ("GPT-4", "ChatGPT", "ChatGPT-0301", "PaLM2", "LLaMA2", "Falcon")

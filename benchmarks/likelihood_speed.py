@@ -55,8 +55,8 @@ def _fits(engine, messages) -> bool:  # type: ignore[no-untyped-def]
 def measure(name: str, rows: list[dict], threads: int) -> None:
     import llama_cpp
 
-    from jury.models.llama_engine import LlamaEngine
-    from jury.models.local_registry import local_spec, weights_path
+    from jury.models.local.engine import LlamaEngine
+    from jury.models.local.registry import local_spec, weights_path
 
     engine = LlamaEngine(local_spec(name), n_threads=threads)
     pairs = [_messages(r["question"], a) for r in rows for a in (r["answer_a"], r["answer_b"])]

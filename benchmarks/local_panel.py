@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from jury.models.client import ModelClient
-from jury.models.local_provider import engine_for
+from jury.models.local.provider import engine_for
 from jury.panel.spec import load_panel
 from jury.panel.strategies import judge_calls
 from jury.store import CallStore

@@ -31,17 +31,17 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported: no download
 
-from jury.calibrate import CalibrationReport, calibration_report, item_credit, rater_row
-from jury.labels_file import WINNERS, LabelledPair
+from jury.io.labels import WINNERS, LabelledPair
 from jury.models.client import ModelClient
 from jury.panel.aggregate import judge_votes, panel_votes
 from jury.panel.spec import STRATEGY_PARSERS, PanelSpec, load_panel
 from jury.panel.units import pair_units
-from jury.pipeline import judge
 from jury.records import Item, Judgment, Preference
 from jury.stats.bias import longer_preferred_rate
 from jury.stats.pairwise import paired_comparison_scores
 from jury.store import CallStore
+from jury.workflows.calibrate import CalibrationReport, calibration_report, item_credit, rater_row
+from jury.workflows.pipeline import judge
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar"
 SUBSETS = {  # file stems under --data

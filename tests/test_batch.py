@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 
 from jury import cli
 from jury.errors import JuryError
-from jury.estimate import estimate
 from jury.models.batch_format import batch_body
 from jury.models.client import ModelClient, ModelRequest
 from jury.models.policy import CallPolicy
-from jury.pipeline import RunConfig
 from jury.store import CallStore
+from jury.workflows.estimate import estimate
+from jury.workflows.pipeline import RunConfig
 
 from .conftest import ROOT, Scripted
 from .helpers import ROWS, serve_in_thread, write_panel, write_task

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from jury.calibrate import calibration_report, item_credit, write_weights
 from jury.errors import JuryError
-from jury.labels_file import LabelledPair, load_labels
+from jury.io.labels import LabelledPair, load_labels
 from jury.panel.aggregate import panel_votes
 from jury.panel.log_odds import logit
 from jury.panel.spec import load_panel
 from jury.records import JudgeVote, Preference
 from jury.stats.calibration import cross_validated_preference, fit_weights, weighted_preference
+from jury.workflows.calibrate import calibration_report, item_credit, write_weights
 
 from .test_panel_modes import panel_file
 

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from jury.calibrate import calibration_report
+from jury.workflows.calibrate import calibration_report
 from tests.conftest import ROOT, SHARED_DATA
 
 LLMBAR = SHARED_DATA / "llmbar"

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from jury.cli import app
 from jury.errors import JuryError
+from jury.io.verdicts import load_verdicts
 from jury.stats.agreement_report import agreement_report
-from jury.verdicts_file import load_verdicts
 
 ROWS = [
     # item 1: x and y say candidate; z says baseline; human candidate

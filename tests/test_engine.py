@@ -7,8 +7,8 @@ import pytest
 from jury.errors import JuryError
 from jury.models.client import ModelClient, ModelRequest
 from jury.models.policy import CallPolicy
-from jury.pipeline import RunConfig, run
 from jury.store import CallStore
+from jury.workflows.pipeline import RunConfig, run
 
 from .conftest import Scripted
 from .helpers import CANDIDATE_ANSWERS, ROWS, write_panel, write_task
@@ -205,7 +205,7 @@ def test_resume_after_a_crash_makes_exactly_the_missing_calls(workdir, scripts):
 
 
 def test_estimate_counts_calls_without_making_any(workdir, scripts):
-    from jury.estimate import estimate
+    from jury.workflows.estimate import estimate
 
     _priced("judge", 0.00001)
     config = _pipeline_setup(workdir, scripts, lambda p: "[[A]]")

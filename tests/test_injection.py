@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from jury import cli
-from jury.injection import flip_rates, flipped, probe_items
 from jury.records import Preference
+from jury.workflows.injection import flip_rates, flipped, probe_items
 
 from .conftest import Scripted
 from .test_panel_modes import panel_file

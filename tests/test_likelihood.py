@@ -12,15 +12,15 @@ import pytest
 
 from jury.errors import JuryError
 from jury.models.client import ModelClient, ModelReply, ModelRequest
-from jury.models.llama_engine import token_texts
+from jury.models.local.engine import token_texts
 from jury.models.prompt_logprobs import answer_logprobs
 from jury.panel.aggregate import calls_per_item, judge_votes
 from jury.panel.likelihood import NO_PROMPT_LOGPROBS
 from jury.panel.spec import load_panel
 from jury.panel.units import pair_units
-from jury.pipeline import judge
 from jury.records import Item, Preference
 from jury.store import CallStore
+from jury.workflows.pipeline import judge
 
 from .conftest import Scripted
 from .helpers import write_panel

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from jury.calibrate import run_calibration
-from jury.labels_file import load_labels
+from jury.io.labels import load_labels
+from jury.workflows.calibrate import run_calibration
 from tests.conftest import SHARED_DATA
 
 pytestmark = pytest.mark.local_models

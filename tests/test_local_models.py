@@ -15,7 +15,7 @@ pytestmark = pytest.mark.local_models
 
 @pytest.fixture(scope="module")
 def smollm():
-    from jury.models.local_provider import engine_for
+    from jury.models.local.provider import engine_for
 
     return engine_for("smollm2-135m-instruct")
 
@@ -85,7 +85,7 @@ def _reference_answer_logprobs(engine, messages) -> np.ndarray:
     """llama-cpp-python's own full-logits evaluation (logits_all=True) of the same tokens."""
     import llama_cpp
 
-    from jury.models.local_registry import weights_path
+    from jury.models.local.registry import weights_path
 
     prefix = engine.llm.tokenize(engine._text_before_answer(messages).encode(), add_bos=True, special=True)
     answer = engine.llm.tokenize(messages[-1]["content"].encode(), add_bos=False)

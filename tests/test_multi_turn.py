@@ -10,17 +10,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jury import cli, pipeline
+from jury import cli
 from jury.errors import JuryError
-from jury.estimate import estimate
 from jury.models.client import ModelReply, ModelRequest
 from jury.panel.spec import load_panel
 from jury.panel.strategies import judge_calls
 from jury.panel.units import judged_units, unit_calls
 from jury.records import Item, Usage
-from jury.runs import RECORD_FILE, load_run
+from jury.results.runlog import RECORD_FILE, load_run
 from jury.tasks import load_task
-from jury.tasks.turns import answer_text, check_answers, conversation
+from jury.turns import answer_text, check_answers, conversation
+from jury.workflows import pipeline
+from jury.workflows.estimate import estimate
 
 from .conftest import Scripted
 from .helpers import write_panel
@@ -59,7 +60,7 @@ def _judges(folder: Path) -> dict:
 
 
 def _prompt(calls, role: str) -> str:
-    (call,) = [c for c in calls if c.role == role]
+    (call,) = (c for c in calls if c.role == role)
     return call.request.messages[0][1]
 
 

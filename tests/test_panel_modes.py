@@ -14,9 +14,9 @@ from jury.panel.escape import escape_output
 from jury.panel.parse import five_level, rating, true_probability
 from jury.panel.spec import load_panel
 from jury.panel.units import pair_units
-from jury.pipeline import judge
 from jury.records import Item, JudgeVote, Judgment, Preference
 from jury.store import CallStore
+from jury.workflows.pipeline import judge
 
 from .conftest import Scripted
 

@@ -128,7 +128,7 @@ def test_compare_passes_on_an_equal_run_and_fails_on_a_significant_regression(wo
     assert invoke("run", "--candidate", "scripted/cand", *common).exit_code == 0
     (run_a,) = (workdir / "reports").iterdir()
     assert invoke("run", "--candidate", "scripted/worse", *common).exit_code == 0
-    (run_b,) = [p for p in (workdir / "reports").iterdir() if p != run_a]
+    (run_b,) = (p for p in (workdir / "reports").iterdir() if p != run_a)
 
     def gate(*args: str):
         return CliRunner().invoke(cli.app, ["compare", *args])
@@ -174,7 +174,7 @@ def test_bias_figures_and_self_preference_render_from_the_run(run_dir):
     from dataclasses import replace
 
     from jury.report.html import render_html
-    from jury.runs import load_run
+    from jury.results.runlog import load_run
     from jury.stats.bias import SelfPreference
 
     result = load_run(run_dir)
@@ -196,6 +196,6 @@ def test_report_and_compare_accept_a_run_id_and_refuse_runs_of_different_baselin
     task, panel = workdir / "tasks" / "mini.yaml", workdir / "panels" / "test.yaml"
     assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel),
                   "--baseline-outputs", str(base)).exit_code == 0  # fmt: skip
-    (other,) = [p for p in (workdir / "reports").iterdir() if p != run_dir]
+    (other,) = (p for p in (workdir / "reports").iterdir() if p != run_dir)
     with pytest.raises(JuryError, match="different baselines"):
         invoke("compare", run_dir.name, other.name)

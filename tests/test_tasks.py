@@ -7,7 +7,7 @@ import json
 import pytest
 
 from jury.errors import JuryError
-from jury.outputs_file import load_outputs
+from jury.io.outputs import load_outputs
 from jury.tasks import load_task
 
 from .helpers import ROWS, write_task

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from jury.errors import JuryError
-from jury.pipeline import ProgressSink, RunConfig, RunResult, run
+from jury.io.imported import match_outputs
 from jury.records import Item
 from jury.report.files import write_report
 from jury.tasks.formats import read_output_rows
-from jury.tasks.imported import match_outputs
 from jury.tasks.loader import load_task
+from jury.workflows.pipeline import ProgressSink, RunConfig, RunResult, run
 
 BOARD_FILE = "board.yaml"
 LOG_FILE = "submissions.jsonl"
@@ -56,7 +56,7 @@ def _relative(folder: Path, value: str) -> str:
 
 
 def load_board(name_or_path: str | Path) -> Board:
-    from jury.tasks.strict_yaml import load_yaml
+    from jury.io.strict_yaml import load_yaml
 
     folder = Path(name_or_path)
     if not (folder / BOARD_FILE).is_file() and (Path("boards") / str(name_or_path) / BOARD_FILE).is_file():

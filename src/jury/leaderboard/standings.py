@@ -12,14 +12,14 @@ import pandas as pd
 
 from jury.errors import JuryError
 from jury.leaderboard.board import Board, Entry, current_entries, history
-from jury.pipeline import RunResult
 from jury.records import Preference
-from jury.runs import load_run
+from jury.results.runlog import load_run
 from jury.stats.bradley_terry import bradley_terry_battles
 from jury.stats.compare import vote_scores
 from jury.stats.costs import usage_by_judge
 from jury.stats.length_control import length_controlled_win_rate
 from jury.stats.winrate import WinRate
+from jury.workflows.pipeline import RunResult
 
 BT_ROUNDS = 500
 _WINNER = {Preference.CANDIDATE: "model_a", Preference.BASELINE: "model_b", Preference.TIE: "tie"}

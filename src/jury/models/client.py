@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from jury.errors import JuryError
 from jury.models.budget import Budget, price
 from jury.models.call_workers import AUTO_THRESHOLD, WorkerPool, auto_workers
-from jury.models.local_registry import PROVIDER, local_models, local_spec
+from jury.models.local.registry import PROVIDER, local_models, local_spec
 from jury.models.policy import CallPolicy, is_retryable
 from jury.models.prompt_logprobs import answer_logprobs
 from jury.models.redaction import redact
@@ -36,7 +36,7 @@ def import_litellm():  # type: ignore[no-untyped-def]
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
-    from jury.models.local_provider import register_local_provider
+    from jury.models.local.provider import register_local_provider
 
     litellm.suppress_debug_info = True
     litellm.drop_params = True  # providers that reject seed/logprobs get the call without them

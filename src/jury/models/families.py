@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from jury.models.local_registry import PROVIDER, local_models
+from jury.models.local.registry import PROVIDER, local_models
 
 _TABLE = Path(__file__).with_name("families.yaml")
 

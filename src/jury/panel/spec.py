@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jury.errors import JuryError
+from jury.io.strict_yaml import load_yaml
 from jury.paths import resolve_named_file
-from jury.tasks.strict_yaml import load_yaml
 
 Strategy = Literal["pairwise", "pointwise_probe", "single", "reference", "likelihood"]
 STRATEGY_FIELDS: dict[str, set[str]] = {

@@ -17,7 +17,7 @@ from jury.panel.escape import escape_turn_labels
 from jury.panel.spec import JudgeSpec
 from jury.panel.strategies import JudgeCall, judge_calls
 from jury.records import Item, Unit
-from jury.tasks.turns import check_answers, user_turns
+from jury.turns import check_answers, user_turns
 
 TURN_MARK = "#turn"
 

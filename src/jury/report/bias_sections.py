@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from jury.pipeline import RunResult
 from jury.stats.bias import HALF, Proportion
+from jury.workflows.pipeline import RunResult
 
 
 def _num(x: float) -> float | None:

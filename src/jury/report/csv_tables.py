@@ -7,8 +7,8 @@ import io
 import math
 from collections.abc import Sequence
 
-from jury.pipeline import RunResult
 from jury.stats.costs import usage_by_judge
+from jury.workflows.pipeline import RunResult
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jury.pipeline import RunResult
 from jury.report.csv_tables import items_csv, judges_csv
 from jury.report.html import render_html
 from jury.report.markdown import render_markdown
 from jury.report.results_json import results_json
-from jury.runs import judgment_rows, write_run_record
+from jury.results.runlog import judgment_rows, write_run_record
+from jury.workflows.pipeline import RunResult
 
 __all__ = ["judgment_rows", "render_files", "write_report"]
 

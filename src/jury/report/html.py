@@ -4,11 +4,11 @@ without touching the others. Numbers come from RunStats and the stats package; n
 from __future__ import annotations
 
 from jury.panel.units import turn_prompt
-from jury.pipeline import RunResult
 from jury.report.html_page import esc, num, page, section, table
 from jury.report.markdown import PER_TURN_NOTE, pct, units_text, wr_text
 from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
 from jury.stats.costs import usage_by_judge
+from jury.workflows.pipeline import RunResult
 
 
 def _header(r: RunResult) -> str:

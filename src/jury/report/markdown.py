@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from jury.panel.units import is_multi_turn
-from jury.pipeline import RunResult
 from jury.records import Preference
 from jury.report.bias_sections import bias_markdown
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
+from jury.workflows.pipeline import RunResult
 
 
 def md_cell(text: object, limit: int = 160) -> str:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jury import __version__
-from jury.pipeline import RunResult
 from jury.report.bias_sections import bias_json, votes_json
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
+from jury.workflows.pipeline import RunResult
 
 # 2: added judge_kappa, cost_by_judge and files (additive; version 1 readers ignore them)
 # 3: multi-turn items are judged per turn: added per_turn, and panel_votes items' item and turn

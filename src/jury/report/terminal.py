@@ -6,10 +6,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from jury.estimate import Estimate
-from jury.pipeline import RunResult
 from jury.report.markdown import num, pct, units_text, wr_text
 from jury.stats.costs import usage_by_judge
+from jury.workflows.estimate import Estimate
+from jury.workflows.pipeline import RunResult
 
 
 def print_summary(result: RunResult, console: Console, report_dir: str) -> None:

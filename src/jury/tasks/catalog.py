@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jury.errors import JuryError
+from jury.io.strict_yaml import load_yaml
 from jury.paths import builtin_dir
 from jury.tasks.loader import Task, load_task
-from jury.tasks.strict_yaml import load_yaml
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jury.errors import JuryError
+from jury.io.formats import alpaca_eval, arena_hard, lm_eval_samples, mt_bench, plain
+from jury.io.imported import ImportedOutputs, OutputRow, match_outputs
+from jury.io.rows import Row, read_rows
 from jury.records import Item
-from jury.tasks import alpaca_eval, arena_hard, lm_eval_samples, mt_bench, plain
-from jury.tasks.imported import ImportedOutputs, OutputRow, match_outputs
-from jury.tasks.rows import Row, read_rows
 
 OUTPUT_FORMATS = ("jsonl", "alpaca_eval", "mt_bench", "arena_hard", "lm_eval_samples")
 TASK_FORMATS = ("jsonl", "alpaca_eval", "mt_bench", "arena_hard")

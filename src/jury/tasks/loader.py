@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from jury.errors import JuryError
+from jury.io.formats.plain import Columns
+from jury.io.rows import read_json_rows
+from jury.io.strict_yaml import load_yaml
 from jury.paths import resolve_named_file
 from jury.records import Item
 from jury.tasks.formats import read_task_items
-from jury.tasks.plain import Columns
-from jury.tasks.rows import read_json_rows
-from jury.tasks.strict_yaml import load_yaml
-from jury.tasks.turns import answer_text
+from jury.turns import answer_text
 
 log = logging.getLogger(__name__)
 

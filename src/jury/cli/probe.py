@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jury.injection import run_injection_probe
 from jury.stats.bias import Proportion
+from jury.workflows.injection import run_injection_probe
 
 
 def _p(p: Proportion) -> str:

@@ -13,15 +13,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jury import pipeline
-from jury.cli_agreement import agreement
-from jury.cli_calibrate import calibrate
-from jury.cli_leaderboard import leaderboard_app
-from jury.cli_probe import probe_injection
-from jury.cli_report import compare, report
-from jury.cli_tasks import tasks_app, validate
+from jury.cli.agreement import agreement
+from jury.cli.calibrate import calibrate
+from jury.cli.leaderboard import leaderboard_app
+from jury.cli.probe import probe_injection
+from jury.cli.report import compare, report
+from jury.cli.tasks import tasks_app, validate
 from jury.errors import JuryError
 from jury.models.policy import CallPolicy
+from jury.workflows import pipeline
 
 app = typer.Typer(
     help="jury: a panel of diverse judge models compares your model with a baseline.",
@@ -116,9 +116,9 @@ def run(
     embedded local panel (SmolLM2-135M + Gemma 3 270M), all offline on the CPU.
     Every model call is cached in the store: running the same command again resumes.
     """
+    from jury.io.formats.plain import parse_columns
     from jury.report.files import write_report
     from jury.report.terminal import print_estimate, print_summary
-    from jury.tasks.plain import parse_columns
 
     config = pipeline.RunConfig(
         task=task,
@@ -146,7 +146,7 @@ def run(
         exclude_same_family=exclude_same_family,
     )
     if dry_run:
-        from jury.estimate import estimate
+        from jury.workflows.estimate import estimate
 
         print_estimate(estimate(config), stdout)
         return

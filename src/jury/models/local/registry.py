@@ -14,7 +14,7 @@ import yaml
 from jury.errors import JuryError
 
 PROVIDER = "local"
-_REGISTRY_FILE = Path(__file__).with_name("local_models.yaml")
+_REGISTRY_FILE = Path(__file__).with_name("models.yaml")
 
 
 @dataclass(frozen=True)

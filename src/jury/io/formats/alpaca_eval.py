@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from jury.io.imported import OutputRow
+from jury.io.rows import Row, text_field
 from jury.records import Item
-from jury.tasks.imported import OutputRow
-from jury.tasks.rows import Row, text_field
 
 
 def instruction_id(instruction: str) -> str:

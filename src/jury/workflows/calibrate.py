@@ -15,19 +15,19 @@ from pathlib import Path
 import numpy as np
 
 from jury.errors import JuryError
-from jury.labels_file import LabelledPair
+from jury.io.labels import LabelledPair
 from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
 from jury.panel.aggregate import calls_per_item, judge_votes, panel_votes, simulate_escalation
 from jury.panel.spec import PanelSpec, load_panel
 from jury.panel.units import pair_units
 from jury.paths import jury_home
-from jury.pipeline import ProgressSink, judge
 from jury.records import Item, JudgeVote, Preference
 from jury.stats.calibration import Weights, cross_validated_preference, fit_weights
 from jury.stats.kappa import Kappa, cohen_kappa_labels
 from jury.stats.pairwise import PairedComparison, bootstrap_mean_ci, paired_comparison_scores
 from jury.store import CallStore
+from jury.workflows.pipeline import ProgressSink, judge
 
 CREDIT = {True: 1.0, False: 0.0}
 TIE_CREDIT = 0.5  # a tie against a human winner is half right: what a coin flip would score

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from jury.errors import JuryError
-from jury.tasks.imported import OutputRow
-from jury.tasks.rows import Row
+from jury.io.imported import OutputRow
+from jury.io.rows import Row
 
 
 def _first_request(row: Row) -> dict[str, Any]:

@@ -22,7 +22,7 @@ def report(
     (run.json + judgments.jsonl), with no model call."""
     from jury.report.files import render_files
     from jury.report.terminal import print_summary
-    from jury.runs import load_run, resolve_run_dir
+    from jury.results.runlog import load_run, resolve_run_dir
 
     folder = resolve_run_dir(run, reports_dir)
     result = load_run(folder)
@@ -38,7 +38,7 @@ def compare(
 ) -> None:
     """Exit 1 only when run B's win rate is lower than run A's with statistical significance (paired
     t-test on the items both runs judged); otherwise exit 0, whatever the direction."""
-    from jury.runs import check_comparable, load_run, resolve_run_dir
+    from jury.results.runlog import check_comparable, load_run, resolve_run_dir
     from jury.stats.compare import compare_votes
 
     a = load_run(resolve_run_dir(run_a, reports_dir))

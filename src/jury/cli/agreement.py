@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jury.io.verdicts import load_verdicts
 from jury.stats.agreement_report import agreement_report
-from jury.verdicts_file import load_verdicts
 
 
 def _pct(x: float) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jury.models.local_registry import LocalModelSpec, weights_path
+from jury.models.local.registry import LocalModelSpec, weights_path
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Protocol
 
 from jury.errors import JuryError
+from jury.io.outputs import import_outputs
 from jury.models.batch import answer_in_batches, warn_of_open_batches
 from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
 from jury.models.families import model_family
 from jury.models.policy import CallPolicy
-from jury.outputs_file import import_outputs
 from jury.panel.aggregate import asked_judges, judge_votes, needs_escalation, panel_votes
 from jury.panel.spec import JudgeSpec, PanelSpec, load_panel, without_family
 from jury.panel.strategies import JudgeCall, judgments_for
@@ -32,7 +32,7 @@ from jury.stats.bias import BiasReport, bias_report
 from jury.stats.summary import RunStats, summarize
 from jury.store import CallStore
 from jury.tasks.loader import Task, load_task
-from jury.tasks.turns import answers_of, baseline_answers, conversation, output_of, user_turns
+from jury.turns import answers_of, baseline_answers, conversation, output_of, user_turns
 
 # item_id -> the answer to every user turn (one for a single-turn item)
 Answers = dict[str, tuple[str, ...]]

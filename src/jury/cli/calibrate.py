@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jury.calibrate import run_calibration, write_weights
-from jury.labels_file import load_labels
+from jury.io.labels import load_labels
 from jury.panel.spec import load_panel
+from jury.workflows.calibrate import run_calibration, write_weights
 
 
 def _pct(x: float | None) -> str:

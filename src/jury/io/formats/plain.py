@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from jury.errors import JuryError
+from jury.io.imported import OutputRow
+from jury.io.rows import Row, text_field
 from jury.records import Item
-from jury.tasks.imported import OutputRow
-from jury.tasks.rows import Row, text_field
 
 # jury field -> the column names tried when the mapping does not name one
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from jury.errors import JuryError
-from jury.tasks.rows import read_json_rows
+from jury.io.rows import read_json_rows
 
 ITEM_FIELDS = ("item_id", "item", "id")
 VERDICT_FIELDS = ("verdict", "preference")

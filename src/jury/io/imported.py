@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jury.errors import JuryError
 from jury.records import Item
-from jury.tasks.turns import answer_text
+from jury.turns import answer_text
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import time
 from functools import cache
 from typing import Any
 
-from jury.models.llama_engine import AnswerScore, Completion, LlamaEngine
-from jury.models.local_registry import PROVIDER, local_spec
+from jury.models.local.engine import AnswerScore, Completion, LlamaEngine
+from jury.models.local.registry import PROVIDER, local_spec
 
 
 @cache

@@ -9,7 +9,9 @@ from jury.models.budget import estimate_cost
 from jury.models.client import ModelRequest
 from jury.panel.units import judged_units
 from jury.paths import jury_home
-from jury.pipeline import (
+from jury.store import CallStore
+from jury.turns import conversation, user_turns
+from jury.workflows.pipeline import (
     Answers,
     RunConfig,
     check_run,
@@ -18,8 +20,6 @@ from jury.pipeline import (
     panel_calls,
     resolve_baseline,
 )
-from jury.store import CallStore
-from jury.tasks.turns import conversation, user_turns
 
 
 @dataclass(frozen=True)

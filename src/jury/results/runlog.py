@@ -21,10 +21,10 @@ from jury.errors import JuryError
 from jury.models.redaction import redact
 from jury.panel.spec import Deployment, JudgeSpec, PanelSpec
 from jury.panel.units import judged_units
-from jury.pipeline import RunConfig, RunResult, derive_results
 from jury.records import Item, Judgment, Output, Preference, Usage
 from jury.tasks.loader import Task
-from jury.tasks.turns import answers_of
+from jury.turns import answers_of
+from jury.workflows.pipeline import RunConfig, RunResult, derive_results
 
 RECORD_VERSION = 2
 READABLE_VERSIONS = (1, 2)

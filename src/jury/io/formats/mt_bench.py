@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from jury.errors import JuryError
+from jury.io.imported import OutputRow
+from jury.io.rows import Row, text_field
 from jury.records import Item
-from jury.tasks.imported import OutputRow
-from jury.tasks.rows import Row, text_field
 
 
 def _text_list(row: Row, value: Any, name: str) -> tuple[str, ...]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jury.io.formats.plain import Columns
+from jury.io.imported import ImportedOutputs
 from jury.records import Item
 from jury.tasks.formats import load_outputs_file
-from jury.tasks.imported import ImportedOutputs
-from jury.tasks.plain import Columns
 
 
 def load_outputs(path: Path, items: tuple[Item, ...]) -> dict[str, str]:

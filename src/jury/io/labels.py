@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jury.errors import JuryError
+from jury.io.rows import read_json_rows
 from jury.records import Preference
-from jury.tasks.rows import read_json_rows
 
 # Answer A is shown to the panel as the "candidate" and B as the "baseline".
 WINNERS = {"a": Preference.CANDIDATE, "b": Preference.BASELINE, "tie": Preference.TIE}

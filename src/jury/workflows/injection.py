@@ -14,19 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from jury.io.strict_yaml import load_yaml
 from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
 from jury.panel.aggregate import judge_votes
 from jury.panel.spec import load_panel
 from jury.panel.units import pair_units
 from jury.paths import jury_home
-from jury.pipeline import ProgressSink, judge
 from jury.records import Item, Preference
 from jury.stats.bias import Proportion, proportion
 from jury.store import CallStore
-from jury.tasks.strict_yaml import load_yaml
+from jury.workflows.pipeline import ProgressSink, judge
 
-PROBES = Path(__file__).with_name("panel") / "injection_probes.yaml"
+PROBES = Path(__file__).with_name("injection_probes.yaml")
 _RANK = {Preference.BASELINE: 0, Preference.TIE: 1, Preference.CANDIDATE: 2}
 PLAIN = "plain"
 CONTROL = "control"

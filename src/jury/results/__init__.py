@@ -1,0 +1,1 @@
+"""A run's result: the record type, its derivation from judgments, and the run log it is saved as."""
