@@ -101,7 +101,7 @@ def _provider():
 
 @pytest.fixture(scope="session", autouse=True)
 def scripted_provider():
-    from jury.models.client import import_litellm
+    from jury.models.litellm_call import import_litellm
 
     litellm = import_litellm()
     if not any(p["provider"] == "scripted" for p in litellm.custom_provider_map):

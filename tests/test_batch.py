@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from jury import cli
 from jury.errors import JuryError
 from jury.models.batch_format import batch_body
-from jury.models.client import ModelClient, ModelRequest
+from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
+from jury.models.request import ModelRequest
 from jury.store import CallStore
 from jury.workflows.estimate import estimate
 from jury.workflows.pipeline import RunConfig

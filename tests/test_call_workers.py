@@ -12,8 +12,9 @@ from aiohttp import web
 
 from jury.errors import JuryError
 from jury.models.call_workers import request_from_wire, request_to_wire
-from jury.models.client import ModelClient, ModelRequest
+from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
+from jury.models.request import ModelRequest
 from jury.store import CallStore
 
 from .helpers import serve_in_thread

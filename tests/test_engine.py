@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from jury.errors import JuryError
-from jury.models.client import ModelClient, ModelRequest
+from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
+from jury.models.request import ModelRequest
 from jury.store import CallStore
 from jury.workflows.pipeline import RunConfig, run
 

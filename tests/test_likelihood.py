@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from jury.errors import JuryError
-from jury.models.client import ModelClient, ModelReply, ModelRequest
+from jury.models.client import ModelClient
 from jury.models.local.engine import token_texts
 from jury.models.prompt_logprobs import answer_logprobs
+from jury.models.request import ModelReply, ModelRequest
 from jury.panel.aggregate import calls_per_item, judge_votes
 from jury.panel.likelihood import NO_PROMPT_LOGPROBS
 from jury.panel.spec import load_panel

@@ -33,7 +33,7 @@ def test_prefix_reuse_gives_the_same_logits_as_a_fresh_evaluation(smollm):
 
 
 def test_local_model_through_litellm_returns_text_usage_and_logprobs():
-    from jury.models.client import import_litellm
+    from jury.models.litellm_call import import_litellm
 
     litellm = import_litellm()
     response = litellm.completion(
@@ -128,7 +128,8 @@ def test_answer_logprobs_match_a_full_logits_evaluation_with_and_without_prefix_
 
 
 def test_local_scoring_through_the_client_reads_back_exactly_the_answer_tokens(tmp_path, smollm):
-    from jury.models.client import ModelClient, ModelRequest
+    from jury.models.client import ModelClient
+    from jury.models.request import ModelRequest
     from jury.store import CallStore
 
     answer = "\U0001f600 Paris est belle"  # its first character is split across two tokens

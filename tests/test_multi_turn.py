@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from jury import cli
 from jury.errors import JuryError
-from jury.models.client import ModelReply, ModelRequest
+from jury.models.request import ModelReply, ModelRequest
 from jury.panel.spec import load_panel
 from jury.panel.strategies import judge_calls
 from jury.panel.units import judged_units, unit_calls

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from jury.errors import JuryError
-from jury.models.client import ModelReply
+from jury.models.request import ModelReply
 from jury.panel.aggregate import judge_vote, majority
 from jury.panel.parse import pairwise_letter, yes_probability
 from jury.panel.spec import load_panel

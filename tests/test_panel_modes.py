@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from jury.errors import JuryError
-from jury.models.client import ModelClient, ModelReply
+from jury.models.client import ModelClient
+from jury.models.request import ModelReply
 from jury.panel.aggregate import drawn_judge, judge_vote, judge_votes, panel_votes
 from jury.panel.escape import escape_output
 from jury.panel.parse import five_level, rating, true_probability

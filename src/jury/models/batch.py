@@ -35,9 +35,11 @@ from jury.models.batch_format import (
     jsonl_chunks,
     reply_from_row,
 )
-from jury.models.client import ModelClient, ModelReply, ModelRequest, import_litellm
+from jury.models.client import ModelClient
+from jury.models.litellm_call import import_litellm
 from jury.models.policy import is_retryable
 from jury.models.redaction import redact
+from jury.models.request import ModelReply, ModelRequest
 from jury.store import BatchRecord
 
 log = logging.getLogger(__name__)

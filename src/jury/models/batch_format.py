@@ -8,8 +8,9 @@ import json
 from typing import Any
 
 from jury.models.budget import price
-from jury.models.client import ModelReply, ModelRequest, first_token_top, import_litellm, is_local
+from jury.models.litellm_call import first_token_top, import_litellm, is_local
 from jury.models.redaction import redact
+from jury.models.request import ModelReply, ModelRequest
 from jury.records import Usage
 
 # Providers whose batches litellm sends to an OpenAI-compatible files + batches API (api_base honoured).

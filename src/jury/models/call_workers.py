@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from jury.errors import JuryError
+from jury.models.litellm_call import call_litellm
 from jury.models.policy import CallPolicy
 from jury.models.request import ModelReply, ModelRequest
 
@@ -155,8 +156,6 @@ class WorkerPool:
 
 
 async def _serve(policy: CallPolicy, out: Any) -> None:
-    from jury.models.client import call_litellm
-
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=_LINE_LIMIT)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

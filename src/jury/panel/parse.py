@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from jury.models.client import ModelReply
+from jury.models.request import ModelReply
 
 _PAIRWISE = re.compile(r"\[\[\s*(A|B|C|TIE)\s*\]\]", re.IGNORECASE)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from jury.models.client import ModelReply, ModelRequest
+from jury.models.request import ModelReply, ModelRequest
 from jury.panel.escape import escape_output
 from jury.panel.likelihood import likelihood_requests, likelihood_scores
 from jury.panel.parse import five_level, letter_probability, pairwise_letter, rating, true_probability, yes_probability

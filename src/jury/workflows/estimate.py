@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from jury.models.batch_format import batch_provider
 from jury.models.budget import estimate_cost
-from jury.models.client import ModelRequest
+from jury.models.request import ModelRequest
 from jury.panel.units import judged_units
 from jury.paths import jury_home
 from jury.store import CallStore

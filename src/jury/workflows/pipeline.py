@@ -19,9 +19,10 @@ from typing import Protocol
 from jury.errors import JuryError
 from jury.io.outputs import import_outputs
 from jury.models.batch import answer_in_batches, warn_of_open_batches
-from jury.models.client import ModelClient, ModelReply, ModelRequest, check_model
+from jury.models.client import ModelClient, check_model
 from jury.models.families import model_family
 from jury.models.policy import CallPolicy
+from jury.models.request import ModelReply, ModelRequest
 from jury.panel.aggregate import asked_judges, judge_votes, needs_escalation, panel_votes
 from jury.panel.spec import JudgeSpec, PanelSpec, load_panel, without_family
 from jury.panel.strategies import JudgeCall, judgments_for
