@@ -61,7 +61,7 @@ def tokens_to_evaluate(name: str, prompts: list[list[dict]]) -> int:
 def main() -> None:
     panel = load_panel("local")
     pairs = make_pairs()
-    calls = [c for j in panel.judges for item, a, b in pairs for c in judge_calls(j, item, a, b)]
+    calls = [c for j in panel.judges for item, a, b in pairs for c in judge_calls(j, item.item_id, item, a, b)]
     with tempfile.TemporaryDirectory() as tmp:
         client = ModelClient(CallStore(Path(tmp) / "cache.sqlite"))
         for judge in panel.judges:  # load both models before timing

@@ -34,14 +34,15 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm 
 from jury.io.labels import WINNERS, LabelledPair
 from jury.models.client import ModelClient
 from jury.panel.aggregate import judge_votes, panel_votes
-from jury.panel.spec import STRATEGY_PARSERS, PanelSpec, load_panel
+from jury.panel.spec import PanelSpec, load_panel
+from jury.panel.strategies import get_strategy
 from jury.panel.units import pair_units
 from jury.records import Item, Judgment, Preference
 from jury.stats.bias import longer_preferred_rate
 from jury.stats.pairwise import paired_comparison_scores
 from jury.store import CallStore
 from jury.workflows.calibrate import CalibrationReport, calibration_report, item_credit, rater_row
-from jury.workflows.pipeline import judge
+from jury.workflows.judging import judge
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar"
 SUBSETS = {  # file stems under --data
@@ -93,7 +94,7 @@ def panel_variant(spec: str) -> PanelSpec:
     if not parser:
         return panel
     judges = tuple(
-        replace(j, parser=parser, name=f"{j.name}-{parser}") if parser in STRATEGY_PARSERS[j.strategy] else j
+        replace(j, parser=parser, name=f"{j.name}-{parser}") if parser in get_strategy(j.strategy).parsers else j
         for j in panel.judges
     )
     return replace(panel, name=spec, judges=judges)
@@ -143,7 +144,7 @@ def _print_extras(panel: PanelSpec, pairs: tuple[LabelledPair, ...], jv: list, s
             f"{j} {c:+.2f} (weight {x:.2f})" for j, c, x in zip(w.judges, w.coefficients, w.weights, strict=True)
         )
     )
-    by = {(v.item_id, v.judge): v for v in jv}
+    by = {(v.unit_id, v.judge): v for v in jv}
     lengths = {p.item_id: (len(p.answer_a), len(p.answer_b)) for p in pairs}
     longer = [("humans", {p.item_id: p.human for p in pairs})]
     longer += [(j.name, {p.item_id: by[(p.item_id, j.name)].preference for p in pairs}) for j in panel.judges]

@@ -61,7 +61,9 @@ def time_jury(pairs: list[tuple[str, str, str]], api_base: str, concurrency: int
     base = load_panel("poll").judges[0]
     judge = type(base)(**{**base.__dict__, "model": "openai/gpt-4.1-mini", "api_base": api_base})
     items = [Item("bench", str(i), q) for i, (q, _, _) in enumerate(pairs)]
-    calls = [c for item, (_, a, b) in zip(items, pairs, strict=True) for c in judge_calls(judge, item, a, b)]
+    calls = [
+        c for item, (_, a, b) in zip(items, pairs, strict=True) for c in judge_calls(judge, item.item_id, item, a, b)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         policy = CallPolicy(concurrency=concurrency, workers=workers)
         client = ModelClient(CallStore(Path(tmp) / "cache.sqlite"), policy)
@@ -75,7 +77,7 @@ def time_jury(pairs: list[tuple[str, str, str]], api_base: str, concurrency: int
         raise SystemExit(f"{len(errors)} calls failed, first: {errors[0]}")
     by_item: dict[str, dict] = {}
     for call, reply in zip(calls, replies, strict=True):
-        by_item.setdefault(call.item_id, {})[call.role] = reply
+        by_item.setdefault(call.unit_id, {})[call.role] = reply
     verdicts = [j for item_id, r in by_item.items() for j in judgments_for(judge, item_id, r)]
     assert all(j.preference is not None for j in verdicts)
     return (len(calls) - 8 * workers) / elapsed

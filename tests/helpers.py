@@ -102,3 +102,28 @@ def serve_in_thread(app) -> Iterator[str]:
         asyncio.run_coroutine_threadsafe(holder["runner"].cleanup(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+def read_run(folder: Path) -> dict:
+    """A run folder's run.json as tests read it: the reported results, with the record's own fields
+    (spec, calls, items) where the former results.json had them."""
+    record = json.loads((folder / "run.json").read_text())
+    spec = record["spec"]
+    return {
+        **record["results"],
+        "record": record,
+        "run_id": record["run_id"],
+        "status": record["status"],
+        "candidate": spec["candidate"],
+        "baseline": spec["baseline"],
+        "panel": spec["panel"],
+        "model_calls": record["model_calls"],
+        "cached_calls": record["cached_calls"],
+        "usage": record["usage"],
+        "task": {
+            "name": spec["task"]["name"],
+            "n_items": len(record["items"]),
+            "n_dropped": len(spec["dropped_items"]),
+            "dropped_items": spec["dropped_items"],
+        },
+    }

@@ -25,7 +25,7 @@ from jury.workflows.estimate import estimate
 from jury.workflows.pipeline import RunConfig
 
 from .conftest import ROOT, Scripted
-from .helpers import ROWS, serve_in_thread, write_panel, write_task
+from .helpers import ROWS, read_run, serve_in_thread, write_panel, write_task
 
 KEY = "sk-test-batch-0123456789abcdefghij"
 GPT_4O_MINI = "openai/gpt-4o-mini"
@@ -90,7 +90,7 @@ def _batch_rows(fake) -> list[dict]:
 
 
 def _results(workdir: Path) -> list[dict]:
-    return [json.loads((d / "results.json").read_text()) for d in sorted((workdir / "reports").iterdir())]
+    return [read_run(d) for d in sorted((workdir / "reports").iterdir())]
 
 
 def test_batch_run_sends_the_normal_bodies_and_stores_the_same_replies(setup, workdir):
@@ -165,13 +165,13 @@ def test_rows_that_fail_in_the_batch_are_abstentions_and_are_resubmitted_next_ti
     assert not fake.chat_bodies  # no full-price fallback
     lines = next((workdir / "reports").iterdir()).joinpath("judgments.jsonl").read_text().splitlines()
     judgments = [json.loads(line) for line in lines]
-    failed = [j for j in judgments if j["item_id"] == "q3"]
+    failed = [j for j in judgments if j["unit_id"] == "q3"]
     assert len(failed) == 2 and all(j["preference"] is None for j in failed)
     assert all(
         "failed in the provider's batch (invalid_request_error): the request was refused" in j["abstain_reason"]
         for j in failed
     )
-    assert all(j["abstain_reason"] is None for j in judgments if j["item_id"] != "q3")
+    assert all(j["abstain_reason"] is None for j in judgments if j["unit_id"] != "q3")
 
     again = _batch(*args)  # only the two failed requests are submitted again
     assert again.exit_code == 0, again.output
@@ -217,7 +217,9 @@ def test_interrupted_while_polling_resumes_without_resubmitting(setup, workdir, 
     assert result.return_value == 130  # the CLI's exit code for an interrupted run
     assert "submitted batches keep running" in " ".join(result.output.split())
     created = set(fake.batches)  # the interrupt may come before the second model's batch is created
-    assert created and not (workdir / "reports").exists()
+    assert created
+    (partial,) = (workdir / "reports").iterdir()  # the interrupted run's record, with nothing judged yet
+    assert read_run(partial)["status"] == "interrupted" and read_run(partial)["result"]["n_judged"] == 0
     store = CallStore(workdir / ".jury" / "cache.sqlite")
     # Every batch the provider created is in the store, by id or (when the interrupt came between
     # its creation and the store update) by its input file, which the resume adopts it by.

@@ -14,7 +14,7 @@ from jury.records import Judgment, Preference, Vote
 from jury.stats.bias import first_position_rate, longer_preferred_rate, proportion, self_preference
 
 from .conftest import Scripted
-from .helpers import ROWS, write_panel, write_task
+from .helpers import ROWS, read_run, write_panel, write_task
 
 C, B, T = Preference.CANDIDATE, Preference.BASELINE, Preference.TIE
 
@@ -88,7 +88,7 @@ def test_run_reports_position_bias_and_self_preference(workdir, scripts):
     result = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = next((workdir / "reports").iterdir())
-    bias = json.loads((report / "results.json").read_text())["bias"]
+    bias = read_run(report)["bias"]
     assert bias["position"]["first"]["rate"] == 1.0 and bias["position"]["first"]["bias"] == 0.5
     assert bias["position"]["kin"]["rate"] == 0.5
     assert bias["length"]["kin"]["rate"] == 1.0  # the candidate is longer than every baseline and always wins
@@ -100,7 +100,7 @@ def test_run_reports_position_bias_and_self_preference(workdir, scripts):
         cli.app, [*args, "--exclude-same-family"], standalone_mode=False, catch_exceptions=False
     )
     second = next(r for r in (workdir / "reports").iterdir() if r != report)
-    data = json.loads((second / "results.json").read_text())
+    data = read_run(second)
     assert [j["name"] for j in data["panel"]["judges"]] == ["first"]
     assert data["bias"]["excluded_same_family"] == ["kin"] and data["bias"]["self_preference"] == []
 

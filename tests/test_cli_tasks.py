@@ -33,9 +33,9 @@ def test_tasks_show_prints_counts_and_items(workdir):
 
 def test_validate_accepts_tasks_data_files_and_panels(workdir):
     panel = write_panel(workdir / "panels", [{"name": "j", "model": "scripted/j", "strategy": "pointwise_probe"}])
-    assert "ok: panel 'test' (1 judges: j (scripted/j))" in _invoke("validate", str(panel)).output
+    assert "ok: panel 'test' (1 judges: j (scripted/j, pointwise_probe))" in _invoke("validate", str(panel)).output
     task = write_task(workdir / "t", ROWS)
-    assert "ok: task 'mini' (4 items)" in _invoke("validate", str(task)).output
+    assert "ok: task 'mini' (4 items, lm_eval format)" in _invoke("validate", str(task)).output
     assert "ok: task 'mini' (4 items, jsonl format)" in _invoke("validate", str(workdir / "t" / "mini.jsonl")).output
 
 
@@ -46,7 +46,7 @@ def test_validate_refuses_bad_files_precisely(workdir):
         _invoke("validate", str(panel))
     other = workdir / "other.yaml"
     other.write_text("name: x\n")
-    with pytest.raises(JuryError, match=r"neither a task .* nor a panel"):
+    with pytest.raises(JuryError, match=r"other\.yaml: expected a mapping with a 'task' key"):
         _invoke("validate", str(other))
     with pytest.raises(JuryError, match=r"nope\.yaml: file not found"):
         _invoke("validate", "nope.yaml")

@@ -15,13 +15,13 @@ from jury.models.client import ModelClient
 from jury.models.local.engine import token_texts
 from jury.models.prompt_logprobs import answer_logprobs
 from jury.models.request import ModelReply, ModelRequest
-from jury.panel.aggregate import calls_per_item, judge_votes
-from jury.panel.likelihood import NO_PROMPT_LOGPROBS
+from jury.panel.aggregate import calls_per_unit, judge_votes
 from jury.panel.spec import load_panel
+from jury.panel.strategies.likelihood import NO_PROMPT_LOGPROBS
 from jury.panel.units import pair_units
 from jury.records import Item, Preference
 from jury.store import CallStore
-from jury.workflows.pipeline import judge
+from jury.workflows.judging import judge
 
 from .conftest import Scripted
 from .helpers import write_panel
@@ -200,7 +200,7 @@ def test_an_openai_compatible_server_is_asked_in_vllm_terms_and_read_back(tmp_pa
 def test_likelihood_panels_are_checked(tmp_path):
     path = write_panel(tmp_path, [{"name": "j", "model": "scripted/x", "strategy": "likelihood", "parser": "pmi"}])
     spec = load_panel(str(path)).judges[0]
-    assert (spec.verdict_parser, spec.max_tokens, spec.tie_margin, calls_per_item(spec)) == ("pmi", 1, 0.0, 4)
+    assert (spec.parser, spec.max_tokens, spec.tie_margin, calls_per_unit(spec)) == ("pmi", 1, 0.0, 4)
     (tmp_path / "likelihood.txt").write_text("Q: {question}\nA: {answer}")
     with pytest.raises(JuryError, match=r"unknown placeholder '\{answer\}'"):
         load_panel(str(path))

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from jury import cli
 
+from .helpers import read_run
+
 pytestmark = pytest.mark.local_models
 
 
@@ -59,7 +61,7 @@ def test_demo_run_on_three_items_with_the_real_panel(workdir):
     first = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)
     assert first.exit_code == 0, first.output
     report = next((workdir / "reports").iterdir())
-    data = json.loads((report / "results.json").read_text())
+    data = read_run(report)
     assert data["task"]["n_items"] == 3
     assert [j["judge"] for j in data["judges"]] == ["smollm2-135m", "gemma3-270m"]
     assert data["model_calls"] == 3 + 2 * 2 * 3  # 3 generations, 2 judges x 2 outputs x 3 items
@@ -74,7 +76,7 @@ def test_demo_run_on_three_items_with_the_real_panel(workdir):
 
     second = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)
     assert "model calls: 0 made" in second.output
-    again = json.loads(sorted((workdir / "reports").iterdir())[-1].joinpath("results.json").read_text())
+    again = read_run(sorted((workdir / "reports").iterdir())[-1])
     assert again["result"] == data["result"]
 
 

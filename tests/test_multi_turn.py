@@ -5,6 +5,7 @@ reading the user's two turns and each side's own turn-1 answer as context."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,15 +21,17 @@ from jury.records import Item, Usage
 from jury.results.runlog import RECORD_FILE, load_run
 from jury.tasks import load_task
 from jury.turns import answer_text, check_answers, conversation
-from jury.workflows import pipeline
 from jury.workflows.estimate import estimate
+from jury.workflows.judging import NoProgress, generate
+from jury.workflows.pipeline import RunConfig
 
 from .conftest import Scripted
-from .helpers import write_panel
+from .helpers import read_run, write_panel
 
 TWO = Item("t", "x", "Q1", reference="R1", turns=("Q1", "Q2"), references=("R1", "R2"))
 SINGLE = Item("t", "x", "Q1", reference="R1")
 TASK = "jury_two_turn"
+LEGACY = Path(__file__).parent / "data" / "legacy_runs"
 
 
 class RecordingClient:
@@ -78,9 +81,8 @@ def test_shipped_two_turn_task_loads_with_turns_and_per_turn_baselines():
 
 def test_generation_sends_turn_one_exchange_with_turn_two():
     single = Item("t", "s", "Only question")
-    task = pipeline.Task("t", None, (TWO, single), None, 16)  # type: ignore[arg-type]
     client = RecordingClient()
-    outputs = pipeline.generate(client, "m", task, pipeline._NoProgress())  # type: ignore[arg-type]
+    outputs = generate(client, "m", (TWO, single), 16, NoProgress())  # type: ignore[arg-type]
     assert [r.messages for r in client.requests] == [
         (("user", "Q1"),),
         (("user", "Only question"),),  # single-turn requests are unchanged (same cache keys as before)
@@ -119,7 +121,7 @@ def test_turn_one_prompt_is_the_single_turn_prompt_byte_for_byte(tmp_path):
     for judge in _judges(tmp_path).values():
         (turn1, _) = judged_units((TWO,), {"x": ("c1", "c2")}, {"x": ("b1", "b2")})
         (single,) = judged_units((SINGLE,), {"x": ("c1",)}, {"x": ("b1",)})
-        before = judge_calls(judge, SINGLE, "c1", "b1")  # what a single-turn item has always been sent
+        before = judge_calls(judge, SINGLE.item_id, SINGLE, "c1", "b1")  # what a single-turn item has always been sent
         for calls in (unit_calls(judge, turn1), unit_calls(judge, single)):
             assert [(c.role, c.request) for c in calls] == [(c.role, c.request) for c in before]
             assert [c.request.key() for c in calls] == [c.request.key() for c in before]
@@ -129,7 +131,7 @@ def test_turn_two_prompt_shows_the_conversation_and_each_sides_own_earlier_answe
     judges = _judges(tmp_path)
     (_, turn2) = judged_units((TWO,), {"x": ("c1", "c2")}, {"x": ("b1", "b2")})
     probe = unit_calls(judges["probe"], turn2)
-    assert {c.item_id for c in probe} == {"x#turn2"}
+    assert {c.unit_id for c in probe} == {"x#turn2"}
     assert _prompt(probe, "candidate") == (
         "Q: [User, turn 1]\nQ1\n\n[User, turn 2]\nQ2\n\n"
         "(This is turn 2 of a conversation: judge only the answer to turn 2; the earlier turns are context.)\n"
@@ -202,14 +204,14 @@ def test_imported_mt_bench_answers_are_judged_per_turn(two_turn_run, scripts):
     assert len(turn2) == 10
     own = next(p for p in turn2 if "good-2 " + ids[0] in p)  # the candidate's turn-2 call on the first item
     assert f"[Assistant, turn 1, context]\ngood-1 {ids[0]}" in own
-    data = json.loads((folder / "results.json").read_text())
+    data = read_run(folder)
     # turn 1: 5 wins; turn 2: 2 wins and 3 ties (0.1 against 0.1); overall (5 + 2 + 1.5) / 10
     assert [(t["turn"], t["win_rate"], t["n_wins"], t["n_ties"]) for t in data["per_turn"]] == [
         (1, 1.0, 5, 0),
         (2, pytest.approx(0.7), 2, 3),
     ]
     assert data["result"]["win_rate"] == pytest.approx(0.85) and data["result"]["n_judged"] == 10
-    votes = {(v["item"], v["turn"]): (v["item_id"], v["outcome"]) for v in data["panel_votes"]["items"]}
+    votes = {(v["item"], v["turn"]): (v["unit_id"], v["outcome"]) for v in data["panel_votes"]["items"]}
     assert votes[(ids[0], 2)] == (f"{ids[0]}#turn2", "candidate")
     assert votes[(ids[4], 2)] == (f"{ids[4]}#turn2", "tie")
     report = (folder / "report.md").read_text()
@@ -244,21 +246,19 @@ def test_report_rerenders_a_two_turn_run_with_the_same_bytes_and_no_model_call(t
     folder, *_ = two_turn_run
     files = ("report.md", "report.html", "items.csv", "judges.csv")
     before = {f: (folder / f).read_bytes() for f in files}
-    results = json.loads((folder / "results.json").read_text())
+    results = read_run(folder)
     for s in scripts.values():
         s.fail_with = RuntimeError("no model may be called while re-rendering")
     result = _invoke("report", str(folder))
     assert result.exit_code == 0, result.output
     assert {f: (folder / f).read_bytes() for f in files} == before
-    again = json.loads((folder / "results.json").read_text())
-    assert {k: v for k, v in again.items() if k != "created_at"} == {
-        k: v for k, v in results.items() if k != "created_at"
-    }
+    assert read_run(folder) == results  # run.json is rewritten byte for byte the same
     assert "turn 2: 70.0% [" in result.output
 
 
-def test_a_version_1_record_of_a_multi_turn_run_is_refused_with_the_fix(two_turn_run):
-    folder, *_ = two_turn_run
+def test_a_version_1_record_of_a_multi_turn_run_is_refused_with_the_fix(tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(LEGACY / "v2_two_turn", folder)  # written by jury before the single run log
     record = json.loads((folder / RECORD_FILE).read_text())
     (folder / RECORD_FILE).write_text(json.dumps({**record, "record_version": 1}))
     with pytest.raises(JuryError, match="whole conversation") as info:
@@ -278,14 +278,14 @@ def test_generated_two_turn_run_with_a_pairwise_judge(workdir, scripts):
     assert len(turn2) == 10
     # "List four things..." then "Now cut the list...": the candidate's own turn-1 answer is context
     assert any("[Assistant, turn 1, context]\nans:List" in p and "to be judged]\nans:Now" in p for p in turn2)
-    data = json.loads(next((workdir / "reports").iterdir()).joinpath("results.json").read_text())
+    data = read_run(next((workdir / "reports").iterdir()))
     # always [[A]]: inconsistent across orders, so every turn's vote is a tie
     assert [(t["turn"], t["n_ties"], t["win_rate"]) for t in data["per_turn"]] == [(1, 5, 0.5), (2, 5, 0.5)]
 
 
 def test_estimate_counts_judge_calls_per_turn(two_turn_run, workdir):
     _, _, panel, _ = two_turn_run
-    config = pipeline.RunConfig(task=TASK, panel=str(panel), candidate_outputs=workdir / "cand.jsonl")
+    config = RunConfig(task=TASK, panel=str(panel), candidate_outputs=workdir / "cand.jsonl")
     e = estimate(config)
     assert (e.generation_calls, e.judge_calls, e.judge_cached) == (0, 0, 20)  # all 20 stored by the run
 

@@ -17,7 +17,7 @@ from jury.panel.spec import load_panel
 from jury.panel.units import pair_units
 from jury.records import Item, JudgeVote, Judgment, Preference
 from jury.store import CallStore
-from jury.workflows.pipeline import judge
+from jury.workflows.judging import judge
 
 from .conftest import Scripted
 
@@ -117,7 +117,7 @@ def test_five_level_pairwise_maps_both_orders_back(tmp_path, scripts):
     scripts["first"] = Scripted(reply=lambda p: "[[A>>B]]")
     path = panel_file(tmp_path, [{"name": "first", "strategy": "pairwise", "parser": "five_level"}], rule="average")
     _, judgments, votes = run_panel(tmp_path, path)
-    by_order = {j.order: j.scores["candidate"] for j in judgments if j.item_id == "q0"}
+    by_order = {j.order: j.scores["candidate"] for j in judgments if j.unit_id == "q0"}
     assert by_order == {"candidate_first": 1.0, "baseline_first": 0.0}
     assert votes[0].outcome is T and votes[0].score == pytest.approx(0.5)
 
@@ -216,7 +216,7 @@ def test_panel_spec_errors(tmp_path, change, message):
 
 
 def test_builtin_presets_load():
-    assert load_panel("single-large").judges[0].verdict_parser == "five_level"
+    assert load_panel("single-large").judges[0].parser == "five_level"
     poll = load_panel("poll")
     assert [j.model for j in poll.judges] == [
         "openai/gpt-4.1-mini",
@@ -227,13 +227,12 @@ def test_builtin_presets_load():
 
 
 def test_pool_run_writes_its_draws_and_a_complete_report(workdir, scripts):
-    import json
 
     from typer.testing import CliRunner
 
     from jury import cli
 
-    from .helpers import CANDIDATE_ANSWERS, ROWS, write_task
+    from .helpers import CANDIDATE_ANSWERS, ROWS, read_run, write_task
 
     scripts["cand"] = Scripted(reply=lambda p: CANDIDATE_ANSWERS[p])
     for name in ("p1", "p2"):
@@ -244,9 +243,9 @@ def test_pool_run_writes_its_draws_and_a_complete_report(workdir, scripts):
     result = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = next((workdir / "reports").iterdir())
-    data = json.loads((report / "results.json").read_text())
+    data = read_run(report)
     panel = load_panel(str(path))
-    asked = {v["item_id"]: v["asked"] for v in data["panel_votes"]["items"]}
+    asked = {v["unit_id"]: v["asked"] for v in data["panel_votes"]["items"]}
     assert asked == {r["id"]: [drawn_judge(panel, r["id"]).name] for r in ROWS}
     assert data["panel"]["mode"] == "pool" and data["panel_votes"]["n_below_quorum"] == 0
     # q2: candidate "Rome" graded 8 against the baseline "Milan." graded 4; the rest are ties
@@ -274,13 +273,12 @@ def test_letter_probability_from_first_token_logprobs_and_mapped_back_per_order(
 
 
 def test_quorum_abstentions_are_counted_in_the_run_and_escalation_is_estimated_at_worst(workdir, scripts):
-    import json
 
     from typer.testing import CliRunner
 
     from jury import cli
 
-    from .helpers import CANDIDATE_ANSWERS, ROWS, write_task
+    from .helpers import CANDIDATE_ANSWERS, ROWS, read_run, write_task
 
     scripts["cand"] = Scripted(reply=lambda p: CANDIDATE_ANSWERS[p])
     scripts["ok"] = Scripted(reply=lambda p: "Rating: [[8]]")
@@ -292,7 +290,7 @@ def test_quorum_abstentions_are_counted_in_the_run_and_escalation_is_estimated_a
     result = CliRunner().invoke(cli.app, ["run", *base], standalone_mode=False, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = next((workdir / "reports").iterdir())
-    data = json.loads((report / "results.json").read_text())
+    data = read_run(report)
     assert data["panel_votes"]["n_below_quorum"] == 4 and data["result"]["n_abstained"] == 4
     assert "4 below the panel's quorum of 2" in (report / "report.md").read_text()
     judges = [{"name": n, "strategy": "single"} for n in ("ok", "broken", "cand")]

@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -15,8 +17,10 @@ from jury import cli
 from jury.errors import JuryError
 
 from .conftest import Scripted
-from .helpers import write_task
+from .helpers import read_run, write_task
 from .report_fixtures import HOSTILE, invoke, setup_scripts, total_calls
+
+LEGACY = Path(__file__).parent / "data" / "legacy_runs"
 
 
 @pytest.fixture()
@@ -28,10 +32,15 @@ def run_dir(workdir, scripts):
     return folder
 
 
-def test_every_report_file_is_written_and_listed(run_dir):
-    data = json.loads((run_dir / "results.json").read_text())
-    assert data["schema_version"] == 3
-    assert sorted(p.name for p in run_dir.iterdir()) == sorted(data["files"])
+def test_every_report_file_is_written_and_the_run_log_is_one_versioned_record(run_dir):
+    from jury.report.files import REPORT_FILES
+
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(REPORT_FILES)
+    record = json.loads((run_dir / "run.json").read_text())
+    assert (record["version"], record["status"], record["stop_reason"]) == (3, "complete", None)
+    assert {"spec", "items", "outputs", "baseline", "judgments", "results"} <= record.keys()
+    assert len(record["judgments"]) == 4 * (1 + 2 + 2)  # 4 items: one probe judgment, two orders x two pairwise
+    assert record["results"]["result"]["n_judged"] == 4
 
 
 def test_html_has_plots_and_escapes_candidate_text(run_dir):
@@ -67,14 +76,14 @@ def test_csv_tables_hold_one_row_per_item_and_per_judge(run_dir):
     assert set(judges) == {"oracle", "longer", "always-a"}
     assert float(judges["always-a"]["position_consistency"]) == 0.0
     assert judges["oracle"]["position_consistency"] == ""  # pointwise: not applicable, not zero
-    results = json.loads((run_dir / "results.json").read_text())
+    results = read_run(run_dir)
     assert float(judges["oracle"]["win_rate"]) == pytest.approx(
         next(j["own_win_rate"] for j in results["judges"] if j["judge"] == "oracle")
     )
 
 
 def test_results_json_carries_kappa_per_pair_and_cost_per_judge(run_dir):
-    data = json.loads((run_dir / "results.json").read_text())
+    data = read_run(run_dir)
     pairs = {(k["judge_a"], k["judge_b"]): k for k in data["judge_kappa"]}
     assert set(pairs) == {("oracle", "longer"), ("oracle", "always-a"), ("longer", "always-a")}
     assert all(p["n"] == 4 for p in pairs.values())
@@ -97,8 +106,10 @@ def test_report_command_rerenders_from_the_record_with_zero_model_calls(run_dir,
     assert "win rate 62.5%" in result.output
 
 
-def test_a_single_turn_run_recorded_before_per_turn_judging_still_rerenders(run_dir):
+def test_a_single_turn_run_recorded_before_per_turn_judging_still_rerenders(tmp_path):
     """Record version 1 had no per-turn fields; its single-turn runs re-render to the same report."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(LEGACY / "v2_single_turn", run_dir)
     record = json.loads((run_dir / "run.json").read_text())
     record["record_version"] = 1
     del record["baseline_turns"]
@@ -165,7 +176,7 @@ def test_secrets_in_the_environment_or_an_api_base_never_reach_report_files(work
     assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel)).exit_code == 0
     (folder,) = (workdir / "reports").iterdir()
     record = json.loads((folder / "run.json").read_text())
-    assert any(j["api_base"] and "judge.local" in j["api_base"] for j in record["panel"]["judges"])
+    assert any(j["api_base"] and "judge.local" in j["api_base"] for j in record["spec"]["panel"]["judges"])
     for path in folder.iterdir():
         assert secret not in path.read_text(), path.name
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from jury import cli
 
 from .conftest import Scripted
-from .helpers import CANDIDATE_ANSWERS, ROWS, write_panel, write_task
+from .helpers import CANDIDATE_ANSWERS, ROWS, read_run, write_panel, write_task
 
 
 def _probe_oracle(prompt: str) -> float:
@@ -45,7 +45,7 @@ def test_run_end_to_end_with_scripted_models(workdir, scripts):
     assert result.exit_code == 0, result.output
     reports = list((workdir / "reports").iterdir())
     assert len(reports) == 1
-    data = json.loads((reports[0] / "results.json").read_text())
+    data = read_run(reports[0])
     # oracle: q1 tie (both right), q2 and q4 candidate, q3 baseline.
     # always-a says "A" in both orders: position-inconsistent, so a tie on every item.
     # Two judges, one says tie: every item is a tie or a 1-1 split (tie rule 'tie') -> 0.5.
@@ -80,7 +80,7 @@ def test_baseline_outputs_file_replaces_task_baselines(workdir, scripts):
         "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel), "--baseline-outputs", str(base)
     )
     assert result.exit_code == 0, result.output
-    data = json.loads(next((workdir / "reports").iterdir()).joinpath("results.json").read_text())
+    data = read_run(next((workdir / "reports").iterdir()))
     assert data["baseline"] == "chatgpt"
     # baseline always right: ties on q1, q2, q4, loss on q3 -> 1.5 / 4
     assert data["result"]["win_rate"] == pytest.approx(0.375)
@@ -91,7 +91,7 @@ def test_failed_judge_calls_become_abstentions(workdir, scripts):
     scripts["always-a"].fail_with = RuntimeError("provider down")
     result = _run("--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel), "--retries", "1")
     assert result.exit_code == 0, result.output
-    data = json.loads(next((workdir / "reports").iterdir()).joinpath("results.json").read_text())
+    data = read_run(next((workdir / "reports").iterdir()))
     judges = {j["judge"]: j for j in data["judges"]}
     assert judges["always-a"]["abstentions"] == 8
     assert data["result"]["n_abstained"] == 0  # the oracle still voted on every item

@@ -14,6 +14,16 @@ class Preference(StrEnum):
     BASELINE = "baseline"
     TIE = "tie"
 
+    @property
+    def score(self) -> float:
+        """The candidate's share of the win: 1, ½ or 0. The one definition of a verdict's score, used
+        by win rates, bias diagnostics, pooling and calibration alike (a tie is half a win)."""
+        return _SCORE[self]
+
+
+TIE_SCORE = 0.5
+_SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: TIE_SCORE, Preference.BASELINE: 0.0}
+
 
 # How the pair was shown to the judge: candidate as answer A, baseline as A,
 # or each output alone (pointwise strategies, where order cannot matter).
@@ -61,8 +71,8 @@ class Output:
 class Unit:
     """What the panel gives one verdict on: a single-turn item, or one turn of a multi-turn item.
 
-    Judgments and votes carry `unit_id` as their item_id; a single-turn item's unit id is its item
-    id, so nothing about single-turn runs changes. Each side's answers run up to `turn`: earlier
+    Judgments and votes carry its `unit_id`; a single-turn item's unit id is its item id, a turn's
+    is `<item>#turn<k>`. Each side's answers run up to `turn`: earlier
     ones are the context that side built, the last one is what is judged.
     """
 
@@ -81,7 +91,7 @@ class Judgment:
     models; None means the judge abstained, and `abstain_reason` says why.
     """
 
-    item_id: str
+    unit_id: str
     judge: str
     model: str
     strategy: str
@@ -97,7 +107,7 @@ class Judgment:
 class JudgeVote:
     """A judge's single vote on an item, after combining its presentation orders."""
 
-    item_id: str
+    unit_id: str
     judge: str
     preference: Preference | None
     # Whether both presentation orders gave the same verdict; None when only one order was shown.
@@ -112,7 +122,7 @@ class JudgeVote:
 class Vote:
     """The panel's verdict on one item."""
 
-    item_id: str
+    unit_id: str
     outcome: Preference | None
     per_judge: dict[str, Preference | None]
     # Why the panel gave no verdict (e.g. below quorum); None when it gave one or nobody voted.

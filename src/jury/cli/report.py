@@ -18,15 +18,15 @@ def report(
     run: Annotated[str, typer.Argument(help="A reports/RUN-ID folder, or a run id under --reports-dir.")],
     reports_dir: Annotated[Path, typer.Option(help="Where run folders live.")] = Path("reports"),
 ) -> None:
-    """Re-render report.md, report.html, results.json and the CSV tables of a run from its stored record
-    (run.json + judgments.jsonl), with no model call."""
-    from jury.report.files import render_files
+    """Re-render report.md, report.html and the CSV tables of a run from its run log (run.json), with no
+    model call; a run written by an earlier version of jury is rewritten in the current format."""
+    from jury.report.files import write_report
     from jury.report.terminal import print_summary
     from jury.results.runlog import load_run, resolve_run_dir
 
     folder = resolve_run_dir(run, reports_dir)
     result = load_run(folder)
-    render_files(result, folder)
+    write_report(result)  # an older record version is rewritten as the current one
     print_summary(result, console, str(folder))
 
 
@@ -38,14 +38,15 @@ def compare(
 ) -> None:
     """Exit 1 only when run B's win rate is lower than run A's with statistical significance (paired
     t-test on the items both runs judged); otherwise exit 0, whatever the direction."""
-    from jury.results.runlog import check_comparable, load_run, resolve_run_dir
+    from jury.results.run_result import check_comparable
+    from jury.results.runlog import load_run, resolve_run_dir
     from jury.stats.compare import compare_votes
 
     a = load_run(resolve_run_dir(run_a, reports_dir))
     b = load_run(resolve_run_dir(run_b, reports_dir))
     check_comparable(a, b)
     items = {u.unit_id: u.item.item_id for u in (*a.units, *b.units)}  # turns of an item pair as one
-    c = compare_votes(a.votes, b.votes, alpha=alpha, seed=b.config.seed, items=items)
+    c = compare_votes(a.votes, b.votes, alpha=alpha, seed=b.spec.seed, items=items)
     p = c.paired
     console.print(
         f"A {a.run_id}: {pct(a.stats.win_rate.value)}   B {b.run_id}: {pct(b.stats.win_rate.value)}\n"

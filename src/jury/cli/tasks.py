@@ -48,5 +48,11 @@ def show(
 
 def validate(path: Annotated[Path, typer.Argument(help="A task (YAML or data file) or a panel YAML.")]) -> None:
     """Load a task or panel fully and report the first problem with its file and line."""
-    result = catalog.validate(path)
+    if catalog.looks_like_panel(path):
+        from jury.panel.spec import validate_panel
+
+        name, summary = validate_panel(path)
+        stdout.print(f"ok: panel '{name}' ({summary})", markup=False, highlight=False)
+        return
+    result = catalog.validate_task(path)
     stdout.print(f"ok: {result.kind} '{result.name}' ({result.summary})", markup=False, highlight=False)

@@ -17,9 +17,11 @@ from jury.errors import JuryError
 from jury.io.imported import match_outputs
 from jury.records import Item
 from jury.report.files import write_report
+from jury.results.run_result import RunResult
 from jury.tasks.formats import read_output_rows
 from jury.tasks.loader import load_task
-from jury.workflows.pipeline import ProgressSink, RunConfig, RunResult, run
+from jury.workflows.judging import ProgressSink
+from jury.workflows.pipeline import RunConfig, run
 
 BOARD_FILE = "board.yaml"
 LOG_FILE = "submissions.jsonl"
@@ -168,6 +170,12 @@ def submit(
     shutil.copyfile(outputs, stored)
     result = run(_config(board, stored, model, store), progress)
     write_report(result)
+    if result.status != "complete":  # a partial run is reported in its folder but never ranked
+        raise JuryError(
+            f"the submission's run stopped before every item was judged ({result.status})",
+            where=str(result.report_dir),
+            fix="submit again (finished calls are stored)",
+        )
     entry = Entry(
         model=model,
         run_id=result.run_id,

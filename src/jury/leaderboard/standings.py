@@ -13,13 +13,13 @@ import pandas as pd
 from jury.errors import JuryError
 from jury.leaderboard.board import Board, Entry, current_entries, history
 from jury.records import Preference
+from jury.results.run_result import RunResult
 from jury.results.runlog import load_run
 from jury.stats.bradley_terry import bradley_terry_battles
 from jury.stats.compare import vote_scores
 from jury.stats.costs import usage_by_judge
 from jury.stats.length_control import length_controlled_win_rate
 from jury.stats.winrate import WinRate
-from jury.workflows.pipeline import RunResult
 
 BT_ROUNDS = 500
 _WINNER = {Preference.CANDIDATE: "model_a", Preference.BASELINE: "model_b", Preference.TIE: "tie"}
@@ -79,7 +79,7 @@ def _battles(runs: dict[str, RunResult], baseline: str) -> pd.DataFrame:
     for model, r in runs.items():
         item_of = {u.unit_id: u.item.item_id for u in r.units}
         rows += [
-            (model, baseline, _WINNER[v.outcome], f"{model}\x00{item_of.get(v.item_id, v.item_id)}")
+            (model, baseline, _WINNER[v.outcome], f"{model}\x00{item_of.get(v.unit_id, v.unit_id)}")
             for v in r.votes
             if v.outcome is not None
         ]
@@ -135,6 +135,6 @@ def standings(board: Board) -> Leaderboard:
             )
         )
     rows.sort(key=lambda s: (s.elo if s.elo is not None else -math.inf, _opt(s.win_rate.value) or 0.0), reverse=True)
-    task = next((r.task.name for r in runs.values()), board.task)
+    task = next((r.spec.task.name for r in runs.values()), board.task)
     panel = next((r.panel.name for r in runs.values()), board.panel)
     return Leaderboard(board, baseline, task, panel, tuple(rows), note)

@@ -70,6 +70,9 @@ class ModelClient:
         self.cache_hits = 0
         self.retries = 0
         self.skipped_for_budget = 0
+        # Answer from the store only: a miss is a reply marked not_made, never a call (used to rebuild
+        # what a stopped run had finished).
+        self.store_only = False
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._routers: dict[str, Any] = {}
         self._seed_checked: set[str] = set()
@@ -176,11 +179,13 @@ class ModelClient:
             return ModelReply.from_json(cached, cached=True)
         if key in self.batch_failures:  # failed inside a batch: an abstention, not a full-price retry
             return self.batch_failures[key]
+        if self.store_only:
+            return ModelReply(text="", error="not made: the run stopped before this call", not_made=True)
         async with self._semaphore(request):
             reserved = self.budget.reserve(request)
             if reserved is None:
                 self.skipped_for_budget += 1
-                return ModelReply(text="", error="not made: it could exceed --max-cost", skipped_for_budget=True)
+                return ModelReply(text="", error="not made: it could exceed --max-cost", not_made=True)
             reply = await self._acall_litellm(request)
             self.budget.settle(reserved, reply.usage.cost_usd)
         if reply.error is None:

@@ -83,8 +83,9 @@ class ModelReply:
     usage: Usage = field(default_factory=Usage)
     error: str | None = None
     retries: int = 0
-    # True when the call was not made because it could have exceeded --max-cost.
-    skipped_for_budget: bool = False
+    # True when no call was made: it could have exceeded --max-cost, or the client only reads the
+    # store (a stopped run's record is rebuilt from what was stored); `error` says which.
+    not_made: bool = False
     # Scoring requests: log P(token | everything before it) for each token of the final message;
     # None when the provider returned no prompt log-probabilities that cover it.
     answer_logprobs: tuple[float, ...] | None = None

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from jury.panel.log_odds import logit, sigmoid
 from jury.panel.spec import JudgeSpec, PanelSpec
-from jury.panel.strategies import PREFERENCE_SCORE, preference_from_difference
+from jury.panel.strategies import get_strategy, preference_from_difference
 from jury.records import JudgeVote, Judgment, Preference, Vote
 
 EVEN = 0.5  # a score of ½ prefers neither output
@@ -30,7 +30,7 @@ def _judgment_log_odds(j: Judgment) -> float | None:
         return None
     if j.order == "pointwise":
         return logit(j.scores["candidate"]) - logit(j.scores["baseline"])
-    return logit(j.scores.get("candidate", PREFERENCE_SCORE[j.preference]))
+    return logit(j.scores.get("candidate", j.preference.score))
 
 
 def _judgment_score(j: Judgment) -> float | None:
@@ -39,7 +39,7 @@ def _judgment_score(j: Judgment) -> float | None:
         return None
     if j.order == "pointwise":
         return EVEN + (j.scores["candidate"] - j.scores["baseline"]) / 2
-    return j.scores.get("candidate", PREFERENCE_SCORE[j.preference])
+    return j.scores.get("candidate", j.preference.score)
 
 
 def judge_vote(judgments: list[Judgment]) -> JudgeVote:
@@ -51,41 +51,41 @@ def judge_vote(judgments: list[Judgment]) -> JudgeVote:
     odds = [x for x in map(_judgment_log_odds, judgments) if x is not None]
     log_odds = sum(odds) / len(odds) if odds else None
     if len(judgments) == 1:
-        return JudgeVote(first.item_id, first.judge, first.preference, None, score, log_odds)
+        return JudgeVote(first.unit_id, first.judge, first.preference, None, score, log_odds)
     prefs = [j.preference for j in judgments]
     voted = [p for p in prefs if p is not None]
     if not voted:
-        return JudgeVote(first.item_id, first.judge, None, None)
+        return JudgeVote(first.unit_id, first.judge, None, None)
     if len(voted) < len(prefs):
-        return JudgeVote(first.item_id, first.judge, voted[0], None, score, log_odds)
+        return JudgeVote(first.unit_id, first.judge, voted[0], None, score, log_odds)
     consistent = len(set(voted)) == 1
     preference = voted[0] if consistent else Preference.TIE
-    return JudgeVote(first.item_id, first.judge, preference, consistent, score, log_odds)
+    return JudgeVote(first.unit_id, first.judge, preference, consistent, score, log_odds)
 
 
 def judge_votes(judgments: Iterable[Judgment]) -> list[JudgeVote]:
     grouped: dict[tuple[str, str], list[Judgment]] = defaultdict(list)
     for j in judgments:
-        grouped[(j.item_id, j.judge)].append(j)
+        grouped[(j.unit_id, j.judge)].append(j)
     return [judge_vote(group) for group in grouped.values()]
 
 
-def majority(item_id: str, votes: Mapping[str, Preference | None], weights: Mapping[str, float], tie_rule: str) -> Vote:
+def majority(unit_id: str, votes: Mapping[str, Preference | None], weights: Mapping[str, float], tie_rule: str) -> Vote:
     """Weighted majority of the judges that voted; a split at the top is settled by `tie_rule`."""
     totals: dict[Preference, float] = defaultdict(float)
     for judge, preference in votes.items():
         if preference is not None:
             totals[preference] += weights.get(judge, 1.0)
     if not totals:
-        return Vote(item_id, None, dict(votes))
+        return Vote(unit_id, None, dict(votes))
     best = max(totals.values())
     leaders = [p for p, w in totals.items() if w == best]
     outcome = leaders[0] if len(leaders) == 1 else Preference(tie_rule)
-    return Vote(item_id, outcome, dict(votes))
+    return Vote(unit_id, outcome, dict(votes))
 
 
 def pooled(
-    item_id: str,
+    unit_id: str,
     votes: Mapping[str, Preference | None],
     scores: Mapping[str, float],
     rule: str,
@@ -98,26 +98,26 @@ def pooled(
     weights = weights or {}
     given = [(scores[j], weights.get(j, 1.0)) for j, p in votes.items() if p is not None and j in scores]
     if not given or (rule in ("average", "log_odds") and sum(w for _, w in given) == 0):
-        return Vote(item_id, None, dict(votes))
+        return Vote(unit_id, None, dict(votes))
     if rule in ("average", "log_odds"):
         score = statistics.fmean([s for s, _ in given], weights=[w for _, w in given])
         score = sigmoid(score) if rule == "log_odds" else score
     else:
         score = statistics.median([s for s, _ in given])
-    return Vote(item_id, preference_from_difference(score - EVEN, margin), dict(votes), score=score)
+    return Vote(unit_id, preference_from_difference(score - EVEN, margin), dict(votes), score=score)
 
 
-def drawn_judge(panel: PanelSpec, item_id: str) -> JudgeSpec:
+def drawn_judge(panel: PanelSpec, unit_id: str) -> JudgeSpec:
     """Pool mode: the judge for an item is a hash of the panel's seed and the item id, so a rerun
     draws the same judge and any item's draw can be recomputed from the report."""
-    digest = hashlib.sha256(f"{panel.seed}:{item_id}".encode()).digest()
+    digest = hashlib.sha256(f"{panel.seed}:{unit_id}".encode()).digest()
     return panel.judges[int.from_bytes(digest[:8], "big") % len(panel.judges)]
 
 
-def asked_judges(panel: PanelSpec, item_id: str) -> tuple[JudgeSpec, ...]:
+def asked_judges(panel: PanelSpec, unit_id: str) -> tuple[JudgeSpec, ...]:
     """The judges asked first on an item: all (jury), the drawn one (pool), the first two (escalate)."""
     if panel.mode == "pool":
-        return (drawn_judge(panel, item_id),)
+        return (drawn_judge(panel, unit_id),)
     if panel.mode == "escalate":
         return panel.judges[:2]
     return panel.judges
@@ -129,7 +129,7 @@ def needs_escalation(votes: Iterable[JudgeVote]) -> bool:
     return len(given) < 2 or given[0] is None or given[0] != given[1]
 
 
-def panel_vote(panel: PanelSpec, item_id: str, mine: Mapping[str, JudgeVote], asked: tuple[str, ...]) -> Vote:
+def panel_vote(panel: PanelSpec, unit_id: str, mine: Mapping[str, JudgeVote], asked: tuple[str, ...]) -> Vote:
     per_judge = {j.name: (mine[j.name].preference if j.name in mine else None) for j in panel.judges}
     voting = [j for j in asked if per_judge.get(j) is not None]
     if len(voting) < panel.quorum:
@@ -138,53 +138,53 @@ def panel_vote(panel: PanelSpec, item_id: str, mine: Mapping[str, JudgeVote], as
             if voting or panel.quorum > 1
             else "no judge voted"
         )
-        return Vote(item_id, None, per_judge, abstain_reason=reason, asked=asked)
+        return Vote(unit_id, None, per_judge, abstain_reason=reason, asked=asked)
     ballot = {j: per_judge[j] for j in asked}
     if panel.rule in ("average", "median", "log_odds"):
         field = "log_odds" if panel.rule == "log_odds" else "score"
         scores = {j: getattr(mine[j], field) for j in asked if j in mine and getattr(mine[j], field) is not None}
         weights = {j.name: j.weight for j in panel.judges}
-        vote = pooled(item_id, ballot, scores, panel.rule, panel.score_tie_margin, weights)
+        vote = pooled(unit_id, ballot, scores, panel.rule, panel.score_tie_margin, weights)
     else:
         weights = {j.name: (j.weight if panel.rule == "weighted" else 1.0) for j in panel.judges}
-        vote = majority(item_id, ballot, weights, panel.tie_rule)
+        vote = majority(unit_id, ballot, weights, panel.tie_rule)
     reason = None if vote.outcome is not None else "no voting judge gave a score to pool"
-    return Vote(item_id, vote.outcome, per_judge, abstain_reason=reason, asked=asked, score=vote.score)
+    return Vote(unit_id, vote.outcome, per_judge, abstain_reason=reason, asked=asked, score=vote.score)
 
 
-def panel_votes(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str]) -> list[Vote]:
-    by_item: dict[str, dict[str, JudgeVote]] = {i: {} for i in item_ids}
+def panel_votes(panel: PanelSpec, votes: Iterable[JudgeVote], unit_ids: list[str]) -> list[Vote]:
+    by_unit: dict[str, dict[str, JudgeVote]] = {i: {} for i in unit_ids}
     for v in votes:
-        by_item[v.item_id][v.judge] = v
+        by_unit[v.unit_id][v.judge] = v
     out = []
-    for item_id in item_ids:
-        mine = by_item[item_id]
+    for unit_id in unit_ids:
+        mine = by_unit[unit_id]
         if panel.mode == "jury":
             asked = tuple(j.name for j in panel.judges)
         else:
             asked = tuple(j.name for j in panel.judges if j.name in mine)
-        out.append(panel_vote(panel, item_id, mine, asked))
+        out.append(panel_vote(panel, unit_id, mine, asked))
     return out
 
 
-def calls_per_item(judge: JudgeSpec) -> int:
+def calls_per_unit(judge: JudgeSpec) -> int:
     """Both orders (pairwise) or both outputs (pointwise); likelihood with PMI scores each output twice."""
-    return 4 if judge.strategy == "likelihood" and judge.verdict_parser == "pmi" else 2
+    return get_strategy(judge.strategy).calls_per_unit(judge.parser)
 
 
-def simulate_escalation(panel: PanelSpec, votes: Iterable[JudgeVote], item_ids: list[str]) -> tuple[list[Vote], int]:
+def simulate_escalation(panel: PanelSpec, votes: Iterable[JudgeVote], unit_ids: list[str]) -> tuple[list[Vote], int]:
     """From a three-judge jury's votes, the votes escalate mode would have given, and how many items
     it would have escalated; no model call is made, so its saving can be measured after the fact."""
     if len(panel.judges) != 3:
         raise ValueError("escalation needs exactly three judges")
     first, second, third = (j.name for j in panel.judges)
-    by = {(v.item_id, v.judge): v for v in votes}
+    by = {(v.unit_id, v.judge): v for v in votes}
     kept: list[JudgeVote] = []
     escalated = 0
-    for item_id in item_ids:
-        two = [by[(item_id, n)] for n in (first, second) if (item_id, n) in by]
+    for unit_id in unit_ids:
+        two = [by[(unit_id, n)] for n in (first, second) if (unit_id, n) in by]
         kept += two
-        if needs_escalation(two) and (item_id, third) in by:
-            kept.append(by[(item_id, third)])
+        if needs_escalation(two) and (unit_id, third) in by:
+            kept.append(by[(unit_id, third)])
             escalated += 1
-    return panel_votes(replace(panel, mode="escalate"), kept, item_ids), escalated
+    return panel_votes(replace(panel, mode="escalate"), kept, unit_ids), escalated

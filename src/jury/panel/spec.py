@@ -15,26 +15,9 @@ from typing import Any, Literal
 
 from jury.errors import JuryError
 from jury.io.strict_yaml import load_yaml
+from jury.panel.strategies.registry import get_strategy
 from jury.paths import resolve_named_file
 
-Strategy = Literal["pairwise", "pointwise_probe", "single", "reference", "likelihood"]
-STRATEGY_FIELDS: dict[str, set[str]] = {
-    "pairwise": {"question", "answer_a", "answer_b", "reference"},
-    "pointwise_probe": {"question", "answer", "reference"},
-    "single": {"question", "answer", "reference"},
-    "reference": {"question", "answer", "reference"},
-    "likelihood": {"question", "reference"},  # the answer is the assistant's message, not prompt text
-}
-# Which verdict parsers each strategy can use; the first is the default.
-STRATEGY_PARSERS: dict[str, tuple[str, ...]] = {
-    "pairwise": ("letter", "five_level", "letter_logprob"),
-    "pointwise_probe": ("yes_no",),
-    "single": ("rating",),
-    "reference": ("true_false",),
-    "likelihood": ("mean_logprob", "pmi"),
-}
-# Strategies that score each output alone, so presentation order cannot matter.
-POINTWISE_STRATEGIES = ("pointwise_probe", "single", "reference", "likelihood")
 TIE_RULES = ("tie", "baseline", "candidate")
 Mode = Literal["jury", "pool", "escalate"]
 MODES: dict[str, str] = {
@@ -65,21 +48,17 @@ class Deployment:
 class JudgeSpec:
     name: str
     model: str
-    strategy: Strategy
+    strategy: str  # a name in the strategy registry (jury.panel.strategies)
     prompt: str
     prompt_file: str
     family: str
     weight: float = 1.0
     max_tokens: int = 16
     # pointwise strategies: score differences this small (on a 0-1 scale) are a tie
-    tie_margin: float = 0.02  # (likelihood: 0, see _default_tie_margin)
+    tie_margin: float = 0.02  # the strategy's default_tie_margin unless the panel file sets it
     api_base: str | None = None  # e.g. a vLLM or llama.cpp server for `openai/<name>` models
     deployments: tuple[Deployment, ...] = ()
-    parser: str = ""  # verdict parser; "" means the strategy's default (see STRATEGY_PARSERS)
-
-    @property
-    def verdict_parser(self) -> str:
-        return self.parser or STRATEGY_PARSERS[self.strategy][0]
+    parser: str = ""  # the verdict parser; load_panel fills in the strategy's default
 
 
 @dataclass(frozen=True)
@@ -146,52 +125,44 @@ def _number(value: Any, what: str, where: str, *, minimum: float = 0.0) -> float
     return float(value)
 
 
-def _load_prompt(panel_path: Path, rel: str, strategy: str, where: str) -> str:
+def _load_prompt(panel_path: Path, rel: str, fields: frozenset[str], strategy: str, where: str) -> str:
     path = (panel_path.parent / rel).resolve()
     if not path.is_file():
         raise JuryError(f"prompt file not found: {path}", where=where)
     text = path.read_text(encoding="utf-8")
-    fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
-    unknown = fields - STRATEGY_FIELDS[strategy]
+    try:
+        used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    except ValueError as exc:  # a lone brace: str.format would fail on every call
+        raise JuryError(
+            f"prompt {rel} is not a valid template ({exc})",
+            where=where,
+            fix="write {{ and }} for literal braces",
+        ) from None
+    unknown = used - fields
     if unknown:
         raise JuryError(
             f"prompt {rel} uses unknown placeholder '{{{sorted(unknown)[0]}}}'",
             where=where,
-            fix=f"{strategy} prompts may use {sorted(STRATEGY_FIELDS[strategy])}",
+            fix=f"{strategy} prompts may use {sorted(fields)}",
         )
     return text
-
-
-def _default_max_tokens(strategy: str, parser: str) -> int:
-    """Probes read the first token only; a verdict after reasoning needs room."""
-    if parser == "letter_logprob":
-        return 1
-    return {"pointwise_probe": 1, "reference": 4, "likelihood": 1}.get(strategy, 512)
-
-
-def _default_tie_margin(strategy: str) -> float:
-    """Likelihood scores are geometric-mean token probabilities, whose differences between two
-    answers are typically a few hundredths: the probes' margin would make most items ties."""
-    return 0.0 if strategy == "likelihood" else 0.02
 
 
 def _judge(raw: Any, index: int, path: Path) -> JudgeSpec:
     where = f"{path}: judges[{index}]"
     data = _check_keys(raw, _JUDGE_KEYS, {"name", "model", "strategy", "prompt", "family"}, where)
-    strategy = _choice(data["strategy"], tuple(STRATEGY_FIELDS), "strategy", f"{where}.strategy")
-    parser = _choice(
-        data.get("parser", STRATEGY_PARSERS[strategy][0]), STRATEGY_PARSERS[strategy], "parser", f"{where}.parser"
-    )
+    strategy = get_strategy(str(data["strategy"]), f"{where}.strategy")
+    parser = _choice(data.get("parser", strategy.parsers[0]), strategy.parsers, "parser", f"{where}.parser")
     return JudgeSpec(
         name=str(data["name"]),
         model=str(data["model"]),
-        strategy=strategy,  # type: ignore[arg-type]
-        prompt=_load_prompt(path, str(data["prompt"]), strategy, f"{where}.prompt"),
+        strategy=strategy.name,
+        prompt=_load_prompt(path, str(data["prompt"]), strategy.fields, strategy.name, f"{where}.prompt"),
         prompt_file=str(data["prompt"]),
         family=str(data["family"]),
         weight=_number(data.get("weight", 1.0), "weight", f"{where}.weight"),
-        max_tokens=int(data.get("max_tokens", _default_max_tokens(strategy, parser))),
-        tie_margin=_number(data.get("tie_margin", _default_tie_margin(strategy)), "tie_margin", f"{where}.tie_margin"),
+        max_tokens=int(data.get("max_tokens", strategy.default_max_tokens(parser))),
+        tie_margin=_number(data.get("tie_margin", strategy.default_tie_margin), "tie_margin", f"{where}.tie_margin"),
         api_base=str(data["api_base"]) if data.get("api_base") else None,
         deployments=_deployments(data.get("deployments") or [], f"{where}.deployments"),
         parser=parser,
@@ -263,3 +234,10 @@ def without_family(panel: PanelSpec, family: str | None) -> tuple[PanelSpec, tup
             fix="use a panel with judges of other families",
         )
     return replace(panel, judges=kept, quorum=min(panel.quorum, len(kept))), dropped
+
+
+def validate_panel(path: Path) -> tuple[str, str]:
+    """(name, summary) of a panel file loaded fully; the first problem raises a JuryError naming it."""
+    panel = load_panel(str(path))
+    judges = ", ".join(f"{j.name} ({j.model}, {j.strategy})" for j in panel.judges)
+    return panel.name, f"{len(panel.judges)} judges: {judges}"

@@ -63,18 +63,18 @@ def turn_prompt(unit: Unit) -> str:
 
 
 def judge_item(unit: Unit) -> Item:
-    """The item as a judge sees it: the unit's id, this turn's reference and, after turn 1, the
-    user's turns so far with the note saying which answer is judged."""
+    """The item as a judge sees it: this turn's reference and, after turn 1, the user's turns so
+    far with the note saying which answer is judged."""
     item = unit.item
     reference = item.references[unit.turn - 1] if item.references else item.reference
     if unit.turn == 1:
-        return replace(item, item_id=unit.unit_id, reference=reference)
+        return replace(item, reference=reference)
     asked = "\n\n".join(f"[User, turn {n}]\n{q}" for n, q in enumerate(user_turns(item)[: unit.turn], start=1))
     note = (
         f"(This is turn {unit.turn} of a conversation: judge only the answer to turn {unit.turn}; "
         "the earlier turns are context.)"
     )
-    return replace(item, item_id=unit.unit_id, prompt=f"{asked}\n\n{note}", reference=reference)
+    return replace(item, prompt=f"{asked}\n\n{note}", reference=reference)
 
 
 def judge_answer(unit: Unit, answers: tuple[str, ...]) -> str:
@@ -89,4 +89,6 @@ def judge_answer(unit: Unit, answers: tuple[str, ...]) -> str:
 
 
 def unit_calls(judge: JudgeSpec, unit: Unit) -> list[JudgeCall]:
-    return judge_calls(judge, judge_item(unit), judge_answer(unit, unit.candidate), judge_answer(unit, unit.baseline))
+    return judge_calls(
+        judge, unit.unit_id, judge_item(unit), judge_answer(unit, unit.candidate), judge_answer(unit, unit.baseline)
+    )

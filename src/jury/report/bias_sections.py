@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from jury.results.run_result import RunResult
 from jury.stats.bias import HALF, Proportion
-from jury.workflows.pipeline import RunResult
 
 
 def _num(x: float) -> float | None:
@@ -54,9 +54,9 @@ def votes_json(result: RunResult) -> dict[str, Any]:
         "n_escalated": sum(len(v.asked) > 2 for v in votes) if result.panel.mode == "escalate" else None,
         "items": [
             {
-                "item_id": v.item_id,
-                "item": units[v.item_id].item.item_id,  # the same as item_id unless the item has several turns
-                "turn": units[v.item_id].turn,
+                "unit_id": v.unit_id,
+                "item": units[v.unit_id].item.item_id,  # the same as unit_id unless the item has several turns
+                "turn": units[v.unit_id].turn,
                 "outcome": v.outcome.value if v.outcome else None,
                 "asked": list(v.asked),
                 "score": v.score,

@@ -7,8 +7,8 @@ import io
 import math
 from collections.abc import Sequence
 
+from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
-from jury.workflows.pipeline import RunResult
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -38,8 +38,8 @@ def items_csv(r: RunResult) -> str:
         return "abstained" if p is None else str(getattr(p, "value", p))
 
     rows = [
-        [v.item_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges),
-         len(units[v.item_id].candidate[-1]), len(units[v.item_id].baseline[-1])]
+        [v.unit_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges),
+         len(units[v.unit_id].candidate[-1]), len(units[v.unit_id].baseline[-1])]
         for v in r.votes
     ]  # fmt: skip
     return to_csv(["item_id", "panel", *judges, "candidate_chars", "baseline_chars"], rows)

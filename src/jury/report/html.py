@@ -7,31 +7,33 @@ from jury.panel.units import turn_prompt
 from jury.report.html_page import esc, num, page, section, table
 from jury.report.markdown import PER_TURN_NOTE, pct, units_text, wr_text
 from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
+from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
-from jury.workflows.pipeline import RunResult
 
 
 def _header(r: RunResult) -> str:
     dropped = f"; {len(r.dropped_items)} dropped for lack of an imported output" if r.dropped_items else ""
     return (
-        f"<h1>jury report: {esc(r.config.candidate)} vs {esc(r.baseline_name)}</h1><ul>"
+        f"<h1>jury report: {esc(r.candidate)} vs {esc(r.baseline_name)}</h1><ul>"
         f"<li>run: <code>{esc(r.run_id)}</code></li>"
-        f"<li>task: <code>{esc(r.task.name)}</code> ({esc(units_text(r))}{esc(dropped)})</li>"
-        f"<li>panel: <code>{esc(r.panel.name)}</code>: {esc(r.panel.mode)} mode (every judge votes on every item), "
+        f"<li>task: <code>{esc(r.spec.task.name)}</code> ({esc(units_text(r))}{esc(dropped)})</li>"
+        f"<li>panel: <code>{esc(r.panel.name)}</code>: {esc(r.panel.mode)} mode ({esc(r.panel.describe_mode())}), "
         f"{esc(r.panel.rule)} vote, a split vote counts as <code>{esc(r.panel.tie_rule)}</code></li>"
-        f"<li>model calls: {r.model_calls} made, {r.cached_calls} answered from the store</li></ul>"
+        f"<li>model calls: {r.model_calls} made, {r.cached_calls} answered from the store</li>"
+        + (f"<li><b>{esc(note)}</b></li>" if (note := r.partial_note()) else "")
+        + "</ul>"
     )
 
 
 def _result(r: RunResult) -> str:
     w = r.stats.win_rate
     chart = win_rate_chart(
-        [CiBar(r.config.candidate, w.value, w.ci_low, w.ci_high)], f"Win rate vs {r.baseline_name} (95% CI)"
+        [CiBar(r.candidate, w.value, w.ci_low, w.ci_high)], f"Win rate vs {r.baseline_name} (95% CI)"
     )
     return section(
         "Result",
         f'<p class="headline"><b>Win rate of the candidate against the baseline: {esc(wr_text(w))}</b> '
-        f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {r.config.seed}).</p>",
+        f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {r.spec.seed}).</p>",
         f"<p>Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.</p>",
         chart,
         ident="result",
@@ -144,10 +146,10 @@ def _items(r: RunResult) -> str:
         return "abstained" if p is None else str(getattr(p, "value", p))
 
     rows = [
-        [v.item_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges), turn_prompt(u),
+        [v.unit_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges), turn_prompt(u),
          u.candidate[-1], u.baseline[-1]]
         for v in r.votes
-        for u in [units[v.item_id]]
+        for u in [units[v.unit_id]]
     ]  # fmt: skip
     header = ["item", "panel", *judges, "prompt", "candidate output", "baseline output"]
     return section("Items", table(header, rows, cls="items"), ident="items")
@@ -157,4 +159,4 @@ SECTIONS = (_header, _result, _per_turn, _judges, _agreement, _bias, _cost, _not
 
 
 def render_html(result: RunResult) -> str:
-    return page(f"jury report: {result.config.candidate} vs {result.baseline_name}", [s(result) for s in SECTIONS])
+    return page(f"jury report: {result.candidate} vs {result.baseline_name}", [s(result) for s in SECTIONS])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from jury.panel.units import is_multi_turn
 from jury.records import Preference
 from jury.report.bias_sections import bias_markdown
+from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
-from jury.workflows.pipeline import RunResult
 
 
 def md_cell(text: object, limit: int = 160) -> str:
@@ -34,7 +34,7 @@ def wr_text(w: WinRate) -> str:
 def units_text(result: RunResult) -> str:
     """How much was judged: "5 items", or for a multi-turn run "5 items, 10 turns judged"."""
     turns = f", {len(result.units)} turns judged" if is_multi_turn(result.units) else ""
-    return f"{len(result.task.items)} items{turns}"
+    return f"{len(result.items)} items{turns}"
 
 
 PER_TURN_NOTE = (
@@ -94,21 +94,22 @@ def render_markdown(result: RunResult) -> str:
     s = result.stats
     w = s.win_rate
     lines = [
-        f"# jury report: {md_cell(result.config.candidate)} vs {md_cell(result.baseline_name)}",
+        f"# jury report: {md_cell(result.candidate)} vs {md_cell(result.baseline_name)}",
         "",
         f"- run: `{result.run_id}`",
-        f"- task: `{result.task.name}` ({units_text(result)}"
+        f"- task: `{result.spec.task.name}` ({units_text(result)}"
         + (f"; {len(result.dropped_items)} dropped for lack of an imported output" if result.dropped_items else "")
         + ")",
         f"- panel: `{result.panel.name}` — {result.panel.mode} mode ({result.panel.describe_mode()}), "
         f"{result.panel.rule} rule ({result.panel.describe_rule()}), a split vote counts as "
         f"`{result.panel.tie_rule}`, quorum {result.panel.quorum}",
         f"- model calls: {result.model_calls} made, {result.cached_calls} answered from the store",
+        *([f"- **{md_cell(note, 1000)}**"] if (note := result.partial_note()) else []),
         "",
         "## Result",
         "",
         f"**Win rate of the candidate against the baseline: {wr_text(w)}** "
-        f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {result.config.seed}).",
+        f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {result.spec.seed}).",
         "",
         f"Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}"
         + "".join(
@@ -156,6 +157,6 @@ def render_markdown(result: RunResult) -> str:
     units = {u.unit_id: u for u in result.units}  # a multi-turn row shows the answer to its own turn
     for v in result.votes:
         per = " | ".join(_label(v.per_judge.get(j)) if not v.asked or j in v.asked else "not asked" for j in specs)
-        answer = units[v.item_id].candidate[-1]
-        lines.append(f"| {md_cell(v.item_id)} | {_label(v.outcome)} | {per} | {md_cell(answer, 120)} |")
+        answer = units[v.unit_id].candidate[-1]
+        lines.append(f"| {md_cell(v.unit_id)} | {_label(v.outcome)} | {per} | {md_cell(answer, 120)} |")
     return "\n".join(lines) + "\n"

@@ -1,22 +1,16 @@
-"""results.json: the versioned, machine-readable record of a run."""
+"""The `results` section of the run log (run.json): the reported numbers, machine-readable."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 from jury import __version__
 from jury.report.bias_sections import bias_json, votes_json
+from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
-from jury.workflows.pipeline import RunResult
-
-# 2: added judge_kappa, cost_by_judge and files (additive; version 1 readers ignore them)
-# 3: multi-turn items are judged per turn: added per_turn, and panel_votes items' item and turn
-#    (additive); a multi-turn run's `result` counts every turn's verdict and its CI resamples items
-SCHEMA_VERSION = 3
 
 
 def _num(x: float | None) -> float | None:
@@ -37,9 +31,6 @@ def win_rate_json(w: WinRate) -> dict[str, Any]:
     }
 
 
-REPORT_FILES = ("results.json", "judgments.jsonl", "run.json", "report.md", "report.html", "items.csv", "judges.csv")
-
-
 def judge_kappa_json(result: RunResult) -> list[dict[str, Any]]:
     """Cohen's kappa per judge pair with its bootstrap CI, as computed by stats.agreement_report."""
     ag = result.stats.agreement
@@ -53,48 +44,17 @@ def judge_kappa_json(result: RunResult) -> list[dict[str, Any]]:
 
 
 def results_json(result: RunResult) -> dict[str, Any]:
+    """The `results` section of run.json: the numbers as this version of jury reported them. The
+    inputs (task, panel, items, outputs, judgments) are the record's own fields, not repeated here."""
     stats = result.stats
     panel = result.panel
     return {
-        "schema_version": SCHEMA_VERSION,
         "jury_version": __version__,
-        "run_id": result.run_id,
-        "created_at": datetime.now(UTC).isoformat(),
-        "task": {
-            "name": result.task.name,
-            "path": str(result.task.path),
-            "n_items": len(result.task.items),
-            # items dropped by --allow-partial because an imported file had no output for them
-            "n_dropped": len(result.dropped_items),
-            "dropped_items": list(result.dropped_items),
-        },
-        "candidate": result.config.candidate,
-        "baseline": result.baseline_name,
-        "panel": {
-            "name": panel.name,
-            "path": str(panel.path),
-            "mode": panel.mode,
-            "rule": panel.rule,
-            "tie_rule": panel.tie_rule,
-            "mode_means": panel.describe_mode(),
-            "rule_means": panel.describe_rule(),
-            "quorum": panel.quorum,
-            "seed": panel.seed,
-            "judges": [
-                {
-                    "name": j.name,
-                    "model": j.model,
-                    "family": j.family,
-                    "strategy": j.strategy,
-                    "prompt": j.prompt_file,
-                    "weight": j.weight,
-                    "parser": j.verdict_parser,
-                }
-                for j in panel.judges
-            ],
-            "notes": list(panel.notes),
-        },
-        "seed": result.config.seed,
+        "n_units": len(result.units),
+        # units planned but not judged because the run stopped (status stopped_budget / interrupted)
+        "n_units_not_judged": result.units_not_judged,
+        "mode_means": panel.describe_mode(),
+        "rule_means": panel.describe_rule(),
         "result": win_rate_json(stats.win_rate),
         # the panel's win rate on each turn alone; empty for single-turn runs
         "per_turn": [{"turn": turn, **win_rate_json(w)} for turn, w in stats.per_turn.items()],
@@ -119,10 +79,6 @@ def results_json(result: RunResult) -> dict[str, Any]:
         "cost_by_judge": {
             judge: asdict(u) for judge, u in usage_by_judge(result.judgments, [j.name for j in panel.judges]).items()
         },
-        "files": list(REPORT_FILES),
         "bias": bias_json(result),
         "panel_votes": votes_json(result),
-        "usage": {model: asdict(u) for model, u in result.usage.items()},
-        "model_calls": result.model_calls,
-        "cached_calls": result.cached_calls,
     }

@@ -7,22 +7,23 @@ from rich.markup import escape
 from rich.table import Table
 
 from jury.report.markdown import num, pct, units_text, wr_text
+from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
-from jury.workflows.estimate import Estimate
-from jury.workflows.pipeline import RunResult
 
 
 def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
     s = result.stats
     w = s.win_rate
     console.print(
-        f"\n[bold]{escape(result.config.candidate)}[/] vs [bold]{escape(result.baseline_name)}[/] "
-        f"on {escape(result.task.name)} ({units_text(result)}"
+        f"\n[bold]{escape(result.candidate)}[/] vs [bold]{escape(result.baseline_name)}[/] "
+        f"on {escape(result.spec.task.name)} ({units_text(result)}"
         + (f", {len(result.dropped_items)} dropped: no imported output" if result.dropped_items else "")
         + f"), panel '{escape(result.panel.name)}'",
         markup=True,
         highlight=False,
     )
+    if note := result.partial_note():
+        console.print(f"[yellow]{escape(note)}[/]", highlight=False)
     console.print(
         f"[bold]win rate {wr_text(w)}[/] ({int(w.confidence * 100)}% bootstrap CI, ties = ½)  "
         f"wins {w.wins} · ties {w.ties} · losses {w.losses} · abstained {w.abstained}",
@@ -82,14 +83,3 @@ def _print_cost(result: RunResult, console: Console) -> None:
     for judge, u in usage_by_judge(result.judgments, [j.name for j in result.panel.judges]).items():
         table.add_row(judge, str(u.prompt_tokens), str(u.completion_tokens), f"${u.cost_usd:.4f}")
     console.print(table)
-
-
-def print_estimate(e: Estimate, console: Console) -> None:
-    console.print(f"generations: {e.generation_calls} to make, {e.generation_cached} already stored", highlight=False)
-    note = "" if e.judge_exact else " (estimated with the baseline answers standing in for unmade generations)"
-    console.print(f"judgments:   {e.judge_calls} to make, {e.judge_cached} already stored{note}", highlight=False)
-    console.print(
-        f"worst-case cost: ${e.worst_case_cost_usd:.4f} (prompt tokens + max_tokens per call)", highlight=False
-    )
-    if e.unpriced_models:
-        console.print(f"no price known for: {', '.join(e.unpriced_models)}", highlight=False)

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 from scipy.stats import binomtest
 
-from jury.records import Judgment, Preference, Vote
+from jury.records import TIE_SCORE, Judgment, Preference, Vote
 
-HALF = 0.5
-_WIN_SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: HALF, Preference.BASELINE: 0.0}
+HALF = TIE_SCORE  # P(the answer shown first wins) of a judge with no position bias
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def longer_preferred_rate(
 
 
 def win_rate_of(preferences: Sequence[Preference | None]) -> float:
-    scores = [_WIN_SCORE[p] for p in preferences if p is not None]
+    scores = [p.score for p in preferences if p is not None]
     return sum(scores) / len(scores) if scores else float("nan")
 
 
@@ -110,8 +109,8 @@ def bias_report(
         mine = [j for j in judgments if j.judge == judge and j.order != "pointwise"]
         if mine:
             position[judge] = first_position_rate(mine)
-    length = {j: longer_preferred_rate({v.item_id: v.per_judge.get(j) for v in votes}, lengths) for j in judge_families}
-    length["panel"] = longer_preferred_rate({v.item_id: v.outcome for v in votes}, lengths)
+    length = {j: longer_preferred_rate({v.unit_id: v.per_judge.get(j) for v in votes}, lengths) for j in judge_families}
+    length["panel"] = longer_preferred_rate({v.unit_id: v.outcome for v in votes}, lengths)
     same = [j for j, f in judge_families.items() if candidate_family is not None and f == candidate_family]
     return BiasReport(
         position=position,

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from jury.errors import JuryError
 from jury.records import Vote
 from jury.stats.pairwise import PairedComparison, paired_comparison_scores
-from jury.stats.winrate import SCORE
 
 
 def vote_scores(votes: Sequence[Vote]) -> dict[str, float]:
     """Per item, the panel's verdict as a score in [0, 1]; abstentions have no score."""
-    return {v.item_id: SCORE[v.outcome] for v in votes if v.outcome is not None}
+    return {v.unit_id: v.outcome.score for v in votes if v.outcome is not None}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-DRAW = 0.5
+from jury.records import TIE_SCORE
+
+DRAW = TIE_SCORE  # a score of exactly ½ is a draw
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def summarize(
 ) -> RunStats:
     """`items` maps each vote's id to its item (the cluster its turns share) and `turns` to its turn
     number; both are needed only for multi-turn runs."""
-    clusters = [items[v.item_id] for v in votes] if items and len(set(items.values())) < len(items) else None
+    clusters = [items[v.unit_id] for v in votes] if items and len(set(items.values())) < len(items) else None
     consistency = position_consistency(judge_votes)
     per_judge = []
     for judge in judges:
@@ -101,10 +101,10 @@ def summarize(
 
 def _per_turn(votes: Sequence[Vote], turns: Mapping[str, int], seed: int) -> dict[int, WinRate]:
     """Each item has at most one vote per turn, so within a turn the verdicts are independent."""
-    numbers = sorted({turns.get(v.item_id, 1) for v in votes})
+    numbers = sorted({turns.get(v.unit_id, 1) for v in votes})
     if not numbers or numbers[-1] == 1:
         return {}
-    return {n: win_rate_with_ci([v.outcome for v in votes if turns.get(v.item_id, 1) == n], seed=seed) for n in numbers}
+    return {n: win_rate_with_ci([v.outcome for v in votes if turns.get(v.unit_id, 1) == n], seed=seed) for n in numbers}
 
 
 def _agreement(
@@ -113,7 +113,7 @@ def _agreement(
     """Verdicts as plain strings ("candidate" / "tie" / "baseline"), so the ordinal scale is known."""
     table = pd.DataFrame(
         [[None if v.per_judge[j] is None else v.per_judge[j].value for j in judges] for v in votes],
-        index=[v.item_id for v in votes],
+        index=[v.unit_id for v in votes],
         columns=list(judges),
         dtype=object,
     )

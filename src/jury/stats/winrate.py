@@ -13,8 +13,6 @@ import numpy as np
 from jury.records import Preference
 from jury.stats.pairwise import bootstrap_mean_ci, cluster_bootstrap_mean_ci, cluster_standard_error
 
-SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: 0.5, Preference.BASELINE: 0.0}
-
 
 @dataclass(frozen=True)
 class WinRate:
@@ -44,7 +42,7 @@ def win_rate_with_ci(
         raise ValueError(f"{len(outcomes)} outcomes but {len(clusters)} cluster labels")
     kept = [k for k, o in enumerate(outcomes) if o is not None]
     judged = [outcomes[k] for k in kept]
-    scores = np.array([SCORE[o] for o in judged], dtype=float)
+    scores = np.array([o.score for o in judged], dtype=float)
     counts = {p: sum(1 for o in judged if o is p) for p in Preference}
     abstained = len(outcomes) - len(judged)
     value = float(scores.mean()) if scores.size else float("nan")

@@ -1,5 +1,5 @@
-"""What tasks exist, and whether a file is a valid task or panel: the library behind
-`jury tasks list`, `jury tasks show` and `jury validate`.
+"""What tasks exist, and whether a file is a valid task: the library behind `jury tasks list`,
+`jury tasks show` and `jury validate` (panels are validated by jury.panel.spec.validate_panel).
 
 Listing reads only each YAML (fast, no lm-eval import); `show` and `validate` load for real,
 because only a full load proves that lm-eval can read the data.
@@ -61,25 +61,19 @@ class Validated:
     summary: str
 
 
-def validate(path: Path) -> Validated:
-    """Load a task or panel file fully; the first problem raises a JuryError with file and line."""
+def validate_task(path: Path) -> Validated:
+    """Load a task file fully; the first problem raises a JuryError with file and line."""
     if not path.exists():
         raise JuryError("file not found", where=str(path))
-    if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml"):
-        task = load_task(str(path))
-        return Validated("task", task.name, f"{len(task.items)} items, {task.format} format")
-    spec = load_yaml(path)  # duplicate keys are refused here, for panels too
-    if isinstance(spec, dict) and "judges" in spec:
-        from jury.panel.spec import load_panel
+    task = load_task(str(path))
+    turns = sum(1 for i in task.items if i.turns)
+    extra = f", {turns} multi-turn" if turns else ""
+    return Validated("task", task.name, f"{len(task.items)} items{extra}, {task.format} format")
 
-        panel = load_panel(str(path))
-        judges = ", ".join(f"{j.name} ({j.model})" for j in panel.judges)
-        return Validated("panel", panel.name, f"{len(panel.judges)} judges: {judges}")
-    if isinstance(spec, dict) and "task" in spec:
-        task = load_task(str(path))
-        turns = sum(1 for i in task.items if i.turns)
-        extra = f", {turns} multi-turn" if turns else ""
-        return Validated("task", task.name, f"{len(task.items)} items{extra}")
-    raise JuryError(
-        "neither a task (no 'task' key) nor a panel (no 'judges' key)", where=str(path), fix="check the file"
-    )
+
+def looks_like_panel(path: Path) -> bool:
+    """A YAML mapping with a `judges` key is a panel; anything else is read as a task."""
+    if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        return False
+    spec = load_yaml(path)  # duplicate keys are refused here, for panels too
+    return isinstance(spec, dict) and "judges" in spec

@@ -18,7 +18,7 @@ from jury.errors import JuryError
 from jury.io.labels import LabelledPair
 from jury.models.client import ModelClient
 from jury.models.policy import CallPolicy
-from jury.panel.aggregate import calls_per_item, judge_votes, panel_votes, simulate_escalation
+from jury.panel.aggregate import calls_per_unit, judge_votes, panel_votes, simulate_escalation
 from jury.panel.spec import PanelSpec, load_panel
 from jury.panel.units import pair_units
 from jury.paths import jury_home
@@ -27,10 +27,9 @@ from jury.stats.calibration import Weights, cross_validated_preference, fit_weig
 from jury.stats.kappa import Kappa, cohen_kappa_labels
 from jury.stats.pairwise import PairedComparison, bootstrap_mean_ci, paired_comparison_scores
 from jury.store import CallStore
-from jury.workflows.pipeline import ProgressSink, judge
+from jury.workflows.judging import ProgressSink, judge
 
 CREDIT = {True: 1.0, False: 0.0}
-TIE_CREDIT = 0.5  # a tie against a human winner is half right: what a coin flip would score
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def item_credit(predicted: Preference | None, human: Preference) -> float:
     if predicted is None:
         return 0.0
     if predicted is Preference.TIE and human is not Preference.TIE:
-        return TIE_CREDIT
+        return Preference.TIE.score  # half right: what a coin flip would score
     return CREDIT[predicted is human]
 
 
@@ -105,7 +104,7 @@ def calibration_report(
 ) -> CalibrationReport:
     ids = [p.item_id for p in pairs]
     human = [p.human for p in pairs]
-    by = {(v.item_id, v.judge): v for v in jvotes}
+    by = {(v.unit_id, v.judge): v for v in jvotes}
     names = tuple(j.name for j in panel.judges)
     rows = []
     for name in names:
@@ -171,11 +170,11 @@ def _escalation(
 ) -> Escalation:
     votes, escalated = simulate_escalation(panel, jvotes, ids)
     outcomes = [v.outcome for v in votes]
-    full = len(ids) * sum(calls_per_item(j) for j in panel.judges)
+    full = len(ids) * sum(calls_per_unit(j) for j in panel.judges)
     return Escalation(
         row=rater_row("escalate (2, then 3 on a split)", outcomes, human, None, seed),
         escalated=escalated,
-        calls_saved=(len(ids) - escalated) * calls_per_item(panel.judges[2]),
+        calls_saved=(len(ids) - escalated) * calls_per_unit(panel.judges[2]),
         calls_full=full,
         agreement_with_jury=sum(a == b for a, b in zip(outcomes, jury, strict=True)) / len(ids),
     )

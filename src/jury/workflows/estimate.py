@@ -11,15 +11,8 @@ from jury.panel.units import judged_units
 from jury.paths import jury_home
 from jury.store import CallStore
 from jury.turns import conversation, user_turns
-from jury.workflows.pipeline import (
-    Answers,
-    RunConfig,
-    check_run,
-    imported_candidate,
-    keep_answered,
-    panel_calls,
-    resolve_baseline,
-)
+from jury.workflows.judging import panel_calls
+from jury.workflows.pipeline import RunConfig, plan_run
 
 
 @dataclass(frozen=True)
@@ -36,12 +29,8 @@ class Estimate:
 
 
 def estimate(config: RunConfig) -> Estimate:
-    task, panel = check_run(config)
-    _, baseline = resolve_baseline(config, task)
-    imported: Answers | None = None
-    if config.candidate_outputs is not None:
-        _, imported = imported_candidate(config.candidate_outputs, config, task)
-    task, _ = keep_answered(task, baseline, *([imported] if imported is not None else []))
+    plan = plan_run(config)
+    task, panel, baseline, imported = plan.task, plan.panel, plan.baseline, plan.imported
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     try:
         # first turns only: later turns' requests depend on the answers to earlier ones

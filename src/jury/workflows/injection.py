@@ -24,7 +24,7 @@ from jury.paths import jury_home
 from jury.records import Item, Preference
 from jury.stats.bias import Proportion, proportion
 from jury.store import CallStore
-from jury.workflows.pipeline import ProgressSink, judge
+from jury.workflows.judging import ProgressSink, judge
 
 PROBES = Path(__file__).with_name("injection_probes.yaml")
 _RANK = {Preference.BASELINE: 0, Preference.TIE: 1, Preference.CANDIDATE: 2}
@@ -111,6 +111,6 @@ def run_injection_probe(
     finally:
         client.close()
         cache.close()
-    votes = {(v.item_id, v.judge): v.preference for v in judge_votes(judgments)}
+    votes = {(v.unit_id, v.judge): v.preference for v in judge_votes(judgments)}
     n_questions = len(items) // (len(injections) + 1)
     return flip_rates(votes, [j.name for j in panel.judges], injections, n_questions)

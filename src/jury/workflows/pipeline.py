@@ -1,8 +1,9 @@
-"""The run: task -> candidate outputs -> judged units -> judgments -> votes -> statistics -> report files.
+"""The run: task -> candidate outputs -> judged units -> judgments -> the run record -> its result.
 
-Each step is a function of the previous step's records; the store makes every model
-call at most once, so an interrupted run resumes by simply running again. A unit is a
-single-turn item or one turn of a multi-turn item (jury.panel.units): each gets its own verdicts.
+Each step is a function of the previous step's records; the store makes every model call at most
+once, so an interrupted run resumes by simply running again. A run stopped by --max-cost or Ctrl-C
+still ends in a record: what the store holds is read back (no call is made) into a partial record
+with its status, so the report can show what was judged and say that it is partial.
 """
 
 from __future__ import annotations
@@ -10,30 +11,27 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
+from jury import __version__
 from jury.errors import JuryError
 from jury.io.outputs import import_outputs
-from jury.models.batch import answer_in_batches, warn_of_open_batches
 from jury.models.client import ModelClient, check_model
 from jury.models.families import model_family
 from jury.models.policy import CallPolicy
-from jury.models.request import ModelReply, ModelRequest
-from jury.panel.aggregate import asked_judges, judge_votes, needs_escalation, panel_votes
-from jury.panel.spec import JudgeSpec, PanelSpec, load_panel, without_family
-from jury.panel.strategies import JudgeCall, judgments_for
-from jury.panel.units import judged_units, unit_calls
+from jury.models.redaction import redact
+from jury.panel.spec import PanelSpec, load_panel, without_family
+from jury.panel.units import judged_units
 from jury.paths import jury_home
-from jury.records import JudgeVote, Judgment, Output, Unit, Usage, Vote
-from jury.stats.bias import BiasReport, bias_report
-from jury.stats.summary import RunStats, summarize
+from jury.records import Judgment, Output, Usage
+from jury.results.record import RunRecord, RunSpec, RunStatus, TaskInfo
+from jury.results.run_result import RunResult, derive_result
 from jury.store import CallStore
 from jury.tasks.loader import Task, load_task
-from jury.turns import answers_of, baseline_answers, conversation, output_of, user_turns
+from jury.turns import answers_of, baseline_answers, output_of
+from jury.workflows.judging import NoProgress, ProgressSink, RunStopped, generate, judge
 
 # item_id -> the answer to every user turn (one for a single-turn item)
 Answers = dict[str, tuple[str, ...]]
@@ -41,17 +39,6 @@ Answers = dict[str, tuple[str, ...]]
 DEFAULT_CANDIDATE = "local/smollm2-135m-instruct"
 DEFAULT_TASK = "jury_demo"
 DEFAULT_PANEL = "local"
-
-
-class ProgressSink(Protocol):
-    def start(self, label: str, total: int) -> Callable[[], None]:
-        """Begin a bar; the returned function advances it by one."""
-        ...
-
-
-class _NoProgress:
-    def start(self, label: str, total: int) -> Callable[[], None]:
-        return lambda: None
 
 
 @dataclass(frozen=True)
@@ -79,30 +66,17 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
-class RunResult:
-    run_id: str
-    report_dir: Path
-    config: RunConfig
-    task: Task
+class RunPlan:
+    """Everything checked and loaded before a model is called: what will be judged, by whom."""
+
+    task: Task  # its items are the ones every side answers (after --allow-partial drops)
     panel: PanelSpec
+    candidate: str  # the name reported: the litellm model, or the imported file's model
     baseline_name: str
-    outputs: tuple[Output, ...]
-    baseline: dict[str, str]  # item_id -> the baseline's answer (every turn's, labelled, for multi-turn items)
-    # what was judged, in order: one unit per single-turn item and per turn of a multi-turn item
-    units: tuple[Unit, ...]
-    judgments: tuple[Judgment, ...]
-    judge_votes: tuple[JudgeVote, ...]
-    votes: tuple[Vote, ...]  # one per unit
-    stats: RunStats
-    usage: dict[str, Usage] = field(default_factory=dict)
-    model_calls: int = 0
-    cached_calls: int = 0
-    # Items left out because an imported outputs file had no answer for them (--allow-partial).
-    dropped_items: tuple[str, ...] = ()
-    # Position, length and self-preference diagnostics of the judges on this run.
-    bias: BiasReport | None = None
-    # The baseline's answer to every turn of each multi-turn item (single-turn items are absent).
-    baseline_turns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    baseline: Answers
+    imported: Answers | None  # the candidate's imported answers; None when they are generated
+    dropped: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()  # judges left out for being of the candidate's family
 
 
 def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, Answers]:
@@ -119,127 +93,6 @@ def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, Answers]:
             fix="pass --baseline-outputs FILE",
         )
     return task.baseline_name or "baseline", {i.item_id: baseline_answers(i) for i in task.items}
-
-
-def _stop_if_over_budget(client: ModelClient, step: str) -> None:
-    if client.skipped_for_budget:
-        budget = client.budget
-        raise JuryError(
-            f"stopped while {step}: {client.skipped_for_budget} call(s) not made because they could exceed "
-            f"--max-cost ${budget.max_cost_usd:.4f} (spent ${budget.spent_usd:.4f} this run)",
-            fix="everything finished is stored; raise --max-cost and run the same command to continue",
-        )
-
-
-def _total(usages: list[Usage]) -> Usage:
-    return Usage(
-        prompt_tokens=sum(u.prompt_tokens for u in usages),
-        completion_tokens=sum(u.completion_tokens for u in usages),
-        cost_usd=sum(u.cost_usd for u in usages),
-        latency_s=sum(u.latency_s for u in usages),
-        cached=all(u.cached for u in usages),
-    )
-
-
-def generate(client: ModelClient, model: str, task: Task, progress: ProgressSink) -> tuple[Output, ...]:
-    """One round per turn: turn k's request carries the model's own answers to turns 1..k-1."""
-    answers: dict[str, tuple[str, ...]] = {i.item_id: () for i in task.items}
-    usages: dict[str, list[Usage]] = defaultdict(list)
-    advance = progress.start(f"generating with {model}", sum(len(user_turns(i)) for i in task.items))
-    for turn in range(max(len(user_turns(i)) for i in task.items)):
-        batch = [i for i in task.items if turn < len(user_turns(i))]
-        requests = [
-            ModelRequest(model=model, messages=conversation(i, answers[i.item_id]), max_tokens=task.max_tokens)
-            for i in batch
-        ]
-        replies = client.call_many(requests, on_done=lambda _i, _r: advance())
-        _stop_if_over_budget(client, "generating")
-        failed = [(item, r) for item, r in zip(batch, replies, strict=True) if r.error]
-        if failed:
-            item, reply = failed[0]
-            raise JuryError(
-                f"{len(failed)} generation(s) failed, first on item '{item.item_id}': {reply.error}",
-                fix="the successful ones are stored; run the same command again to retry the rest",
-            )
-        for item, reply in zip(batch, replies, strict=True):
-            answers[item.item_id] += (reply.text.strip(),)
-            usages[item.item_id].append(reply.usage)
-    return tuple(output_of(item, model, answers[item.item_id], _total(usages[item.item_id])) for item in task.items)
-
-
-def panel_calls(
-    panel: PanelSpec, units: tuple[Unit, ...], judges: Callable[[Unit], tuple[JudgeSpec, ...]] | None = None
-) -> list[JudgeCall]:
-    """Calls of the judges asked first on each unit (all of them in jury mode, see asked_judges)."""
-    pick = judges or (lambda unit: asked_judges(panel, unit.unit_id))
-    return [call for unit in units for judge_spec in pick(unit) for call in unit_calls(judge_spec, unit)]
-
-
-def _judge_round(
-    client: ModelClient, panel: PanelSpec, calls: list[JudgeCall], label: str, progress: ProgressSink
-) -> tuple[Judgment, ...]:
-    requests = [c.request for c in calls]
-    if client.policy.batch:  # the replies land in the store, where call_many finds them
-        answer_in_batches(client, requests, progress)
-    else:
-        warn_of_open_batches(client, requests)
-    advance = progress.start(label, len(calls))
-    replies = client.call_many(requests, on_done=lambda _i, _r: advance())
-    _stop_if_over_budget(client, "judging")
-    grouped: dict[tuple[str, str], dict[str, ModelReply]] = defaultdict(dict)
-    for call, reply in zip(calls, replies, strict=True):
-        grouped[(call.judge, call.item_id)][call.role] = reply
-    specs = {j.name: j for j in panel.judges}
-    return tuple(
-        judgment
-        for (judge_name, item_id), by_role in grouped.items()
-        for judgment in judgments_for(specs[judge_name], item_id, by_role)
-    )
-
-
-def judge(
-    client: ModelClient, panel: PanelSpec, units: tuple[Unit, ...], progress: ProgressSink | None = None
-) -> tuple[Judgment, ...]:
-    """One round of calls; in escalate mode a second round asks the third judge where two disagreed."""
-    progress = progress or _NoProgress()
-    calls = panel_calls(panel, units)
-    judgments = _judge_round(client, panel, calls, f"judging with panel '{panel.name}'", progress)
-    if panel.mode != "escalate":
-        return judgments
-    first = defaultdict(list)
-    for v in judge_votes(judgments):
-        first[v.item_id].append(v)
-    order = {j.name: k for k, j in enumerate(panel.judges)}
-    split = tuple(u for u in units if needs_escalation(sorted(first[u.unit_id], key=lambda v: order[v.judge])))
-    third = panel.judges[2]
-    calls = panel_calls(panel, split, judges=lambda _unit: (third,))
-    return judgments + _judge_round(client, panel, calls, f"escalating to {third.name}", progress)
-
-
-def _run_id(config: RunConfig, task: Task, panel: PanelSpec) -> str:
-    digest = hashlib.sha256(
-        json.dumps(
-            [config.candidate, str(config.baseline_outputs), panel.name, task.name, config.limit, config.seed]
-        ).encode()
-    ).hexdigest()[:6]
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    run_id = f"{stamp}-{task.name}-{digest}"
-    suffix = 1
-    while (config.reports_dir / run_id).exists():  # never overwrite an earlier report
-        suffix += 1
-        run_id = f"{stamp}-{task.name}-{digest}-{suffix}"
-    return run_id
-
-
-def _usage_by_model(outputs: tuple[Output, ...], replies_usage: list[tuple[str, Usage]]) -> dict[str, Usage]:
-    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
-    for model, usage in [(o.model, o.usage) for o in outputs] + replies_usage:
-        t = totals[model]
-        t[0] += usage.prompt_tokens
-        t[1] += usage.completion_tokens
-        t[2] += usage.cost_usd
-        t[3] += usage.latency_s
-    return {m: Usage(int(t[0]), int(t[1]), t[2], t[3]) for m, t in totals.items()}
 
 
 def imported_candidate(path: Path, config: RunConfig, task: Task) -> tuple[str, Answers]:
@@ -273,90 +126,131 @@ def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     return task, panel
 
 
-def derive_results(
-    panel: PanelSpec,
-    units: tuple[Unit, ...],
-    judgments: tuple[Judgment, ...],
-    config: RunConfig,
-    excluded: tuple[str, ...] = (),
-) -> tuple[tuple[JudgeVote, ...], tuple[Vote, ...], RunStats, BiasReport]:
-    """Judgments -> votes -> statistics and bias: the one derivation, shared by `run` and by
-    re-rendering a stored run, so a re-rendered report cannot drift from the original."""
-    jvotes = tuple(judge_votes(judgments))
-    votes = tuple(panel_votes(panel, jvotes, [u.unit_id for u in units]))
-    stats = summarize(
-        votes,
-        jvotes,
-        judgments,
-        [j.name for j in panel.judges],
-        seed=config.seed,
-        items={u.unit_id: u.item.item_id for u in units},
-        turns={u.unit_id: u.turn for u in units},
-    )
-    bias = bias_report(
-        judgments,
-        votes,
-        # the judged answers: a multi-turn unit's answer to its own turn
-        {u.unit_id: (len(u.candidate[-1]), len(u.baseline[-1])) for u in units},
-        {j.name: j.family for j in panel.judges},
-        model_family(config.candidate),
-        excluded,
-    )
-    return jvotes, votes, stats, bias
-
-
-def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
-    progress = progress or _NoProgress()
+def plan_run(config: RunConfig) -> RunPlan:
     task, panel = check_run(config)
     baseline_name, baseline = resolve_baseline(config, task)
-    imported: Answers | None = None
+    candidate, imported = config.candidate, None
     if config.candidate_outputs is not None:
-        name, imported = imported_candidate(config.candidate_outputs, config, task)
-        config = replace(config, candidate=name)  # reports name the imported model
+        candidate, imported = imported_candidate(config.candidate_outputs, config, task)
+    excluded: tuple[str, ...] = ()
     if config.exclude_same_family:  # an imported candidate's family is known only now
-        panel, _ = without_family(panel, model_family(config.candidate))
+        panel, _ = without_family(panel, model_family(candidate))
+        excluded = without_family(load_panel(config.panel), model_family(candidate))[1]
     task, dropped = keep_answered(task, baseline, *([imported] if imported is not None else []))
-    store = CallStore(jury_home(config.store) / "cache.sqlite")
+    return RunPlan(task, panel, candidate, baseline_name, baseline, imported, dropped, excluded)
+
+
+def _run_id(config: RunConfig, plan: RunPlan) -> str:
+    digest = hashlib.sha256(
+        json.dumps(
+            [config.candidate, str(config.baseline_outputs), plan.panel.name, plan.task.name, config.limit, config.seed]
+        ).encode()
+    ).hexdigest()[:6]
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    run_id = f"{stamp}-{plan.task.name}-{digest}"
+    suffix = 1
+    while (config.reports_dir / run_id).exists():  # never overwrite an earlier report
+        suffix += 1
+        run_id = f"{stamp}-{plan.task.name}-{digest}-{suffix}"
+    return run_id
+
+
+def _usage_by_model(outputs: tuple[Output, ...], judgments: tuple[Judgment, ...]) -> dict[str, Usage]:
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for model, usage in [(o.model, o.usage) for o in outputs] + [(j.model, j.usage) for j in judgments]:
+        t = totals[model]
+        t[0] += usage.prompt_tokens
+        t[1] += usage.completion_tokens
+        t[2] += usage.cost_usd
+        t[3] += usage.latency_s
+    return {m: Usage(int(t[0]), int(t[1]), t[2], t[3]) for m, t in totals.items()}
+
+
+def _client(store: CallStore, config: RunConfig, panel: PanelSpec) -> ModelClient:
     client = ModelClient(store, config.policy)
     for spec in panel.judges:
         if spec.deployments:
             client.route(spec.model, [d.__dict__ for d in spec.deployments])
-    try:
-        if imported is None:
-            outputs = generate(client, config.candidate, task, progress)
-        else:
-            outputs = tuple(output_of(i, config.candidate, imported[i.item_id]) for i in task.items)
-        units = judged_units(task.items, {o.item_id: answers_of(o) for o in outputs}, baseline)
-        judgments = judge(client, panel, units, progress)
-    finally:
-        client.close()
-        store.close()
-    excluded = (
-        without_family(load_panel(config.panel), model_family(config.candidate))[1]
-        if config.exclude_same_family
-        else ()
+    return client
+
+
+def _answer_and_judge(
+    client: ModelClient, plan: RunPlan, progress: ProgressSink, *, partial: bool
+) -> tuple[tuple[Output, ...], tuple[Judgment, ...]]:
+    items = plan.task.items
+    if plan.imported is None:
+        outputs = generate(client, plan.candidate, items, plan.task.max_tokens, progress, partial=partial)
+    else:
+        outputs = tuple(output_of(i, plan.candidate, plan.imported[i.item_id]) for i in items)
+    answered = {o.item_id for o in outputs}
+    units = judged_units(
+        tuple(i for i in items if i.item_id in answered), {o.item_id: answers_of(o) for o in outputs}, plan.baseline
     )
-    jvotes, votes, stats, bias = derive_results(panel, units, judgments, config, excluded)
-    baseline_outputs = tuple(output_of(i, baseline_name, baseline[i.item_id]) for i in task.items)
-    run_id = _run_id(config, task, panel)
-    return RunResult(
-        run_id=run_id,
-        report_dir=config.reports_dir / run_id,
-        config=config,
-        task=task,
+    return outputs, judge(client, plan.panel, units, progress, partial=partial)
+
+
+def run_spec(config: RunConfig, plan: RunPlan) -> RunSpec:
+    task = plan.task
+    panel = replace(  # an api_base URL may carry credentials
+        plan.panel,
+        judges=tuple(replace(j, api_base=redact(j.api_base) if j.api_base else None) for j in plan.panel.judges),
+    )
+    return RunSpec(
+        task=TaskInfo(task.name, str(task.path), task.format, task.max_tokens, task.description, task.baseline_name),
+        candidate=plan.candidate,
+        baseline=plan.baseline_name,
         panel=panel,
-        baseline_name=baseline_name,
+        seed=config.seed,
+        limit=config.limit,
+        candidate_outputs=str(config.candidate_outputs) if config.candidate_outputs else None,
+        baseline_outputs=str(config.baseline_outputs) if config.baseline_outputs else None,
+        allow_partial=config.allow_partial,
+        dropped_items=plan.dropped,
+        excluded_same_family=plan.excluded,
+    )
+
+
+def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
+    """Generate (unless imported), judge, and return the result of the run's record; a run stopped by
+    --max-cost or Ctrl-C returns its partial record (status and stop_reason say so) instead of raising."""
+    progress = progress or NoProgress()
+    plan = plan_run(config)
+    store = CallStore(jury_home(config.store) / "cache.sqlite")
+    status: RunStatus = "complete"
+    stop_reason: str | None = None
+    client = _client(store, config, plan.panel)
+    try:
+        try:
+            outputs, judgments = _answer_and_judge(client, plan, progress, partial=False)
+        except KeyboardInterrupt:
+            status, stop_reason = "interrupted", "interrupted (Ctrl-C)"
+        except RunStopped as stop:
+            status, stop_reason = "stopped_budget", stop.reason
+        finally:
+            client.close()
+        if status != "complete":  # rebuild what was finished from the store, calling nothing
+            replay = _client(store, config, plan.panel)
+            replay.store_only = True
+            try:
+                outputs, judgments = _answer_and_judge(replay, plan, NoProgress(), partial=True)
+            finally:
+                replay.close()
+    finally:
+        store.close()
+    run_id = _run_id(config, plan)
+    record = RunRecord(
+        run_id=run_id,
+        status=status,
+        stop_reason=stop_reason,
+        spec=run_spec(config, plan),
+        items=plan.task.items,
         outputs=outputs,
-        baseline={o.item_id: o.text for o in baseline_outputs},
-        baseline_turns={o.item_id: o.turns for o in baseline_outputs if o.turns},
-        units=units,
+        baseline=tuple(output_of(i, plan.baseline_name, plan.baseline[i.item_id]) for i in plan.task.items),
         judgments=judgments,
-        judge_votes=jvotes,
-        votes=votes,
-        stats=stats,
-        usage=_usage_by_model(outputs, [(j.model, j.usage) for j in judgments]),
+        usage=_usage_by_model(outputs, judgments),
         model_calls=client.calls_made,
         cached_calls=client.cache_hits,
-        dropped_items=dropped,
-        bias=bias,
+        created_at=datetime.now(UTC).isoformat(),
+        jury_version=__version__,
     )
+    return derive_result(record, config.reports_dir / run_id)

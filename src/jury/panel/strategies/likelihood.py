@@ -20,11 +20,17 @@ text (special tokens are not parsed).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from jury.models.request import ModelReply, ModelRequest
 from jury.panel.log_odds import sigmoid
-from jury.panel.spec import STRATEGY_FIELDS, JudgeSpec
-from jury.records import Item
+from jury.panel.strategies.base import NO_REFERENCE, JudgeCall, Strategy, preference_from_difference, sum_usage
+from jury.records import Item, Judgment
+
+if TYPE_CHECKING:
+    from jury.panel.spec import JudgeSpec
+
+FIELDS = frozenset({"question", "reference"})  # the answer is the assistant's message, not prompt text
 
 UNCONDITIONAL = "_unconditional"  # suffix of the roles of PMI's question-less requests
 # vLLM's meaning: the log-probability of each prompt token itself, no alternatives.
@@ -56,8 +62,8 @@ def likelihood_requests(
         (role, _scoring_request(judge, prompt, text))
         for role, text in (("candidate", candidate), ("baseline", baseline))
     ]
-    if judge.verdict_parser == "pmi":
-        empty = judge.prompt.format(**dict.fromkeys(STRATEGY_FIELDS["likelihood"], ""))
+    if judge.parser == "pmi":
+        empty = judge.prompt.format(**dict.fromkeys(FIELDS, ""))
         requests += [
             (role + UNCONDITIONAL, _scoring_request(judge, empty, text))
             for role, text in (("candidate", candidate), ("baseline", baseline))
@@ -94,3 +100,47 @@ def likelihood_scores(parser: str, replies: dict[str, ModelReply]) -> tuple[dict
         if len(means) == len(roles):
             scores[role] = sigmoid(means[0] - means[1]) if parser == "pmi" else math.exp(means[0])
     return scores, reasons, " | ".join(raw)
+
+
+class Likelihood(Strategy):
+    name = "likelihood"
+    fields = FIELDS
+    parsers = ("mean_logprob", "pmi")
+    order_independent = True
+    # geometric-mean token probabilities of two answers typically differ by a few hundredths:
+    # the probes' margin would make most items ties
+    default_tie_margin = 0.0
+
+    def default_max_tokens(self, parser: str) -> int:
+        return 1
+
+    def calls_per_unit(self, parser: str) -> int:
+        return 4 if parser == "pmi" else 2
+
+    def calls(self, judge: JudgeSpec, unit_id: str, item: Item, candidate: str, baseline: str) -> list[JudgeCall]:
+        """The outputs are scored as they are, not shown to a judge (so not escaped)."""
+        reference = item.reference or NO_REFERENCE
+        return [
+            JudgeCall(unit_id, judge.name, role, request)
+            for role, request in likelihood_requests(judge, item, candidate, baseline, reference)
+        ]
+
+    def judgments(self, judge: JudgeSpec, unit_id: str, replies: dict[str, ModelReply]) -> list[Judgment]:
+        scores, reasons, raw = likelihood_scores(judge.parser, replies)
+        preference = (
+            None if reasons else preference_from_difference(scores["candidate"] - scores["baseline"], judge.tie_margin)
+        )
+        return [
+            Judgment(
+                unit_id=unit_id,
+                judge=judge.name,
+                model=judge.model,
+                strategy=judge.strategy,
+                order="pointwise",
+                preference=preference,
+                scores=scores,
+                raw=raw,
+                abstain_reason="; ".join(reasons) or None,
+                usage=sum_usage(replies.values()),
+            )
+        ]

@@ -1,0 +1,161 @@
+"""A run's result in memory: its record plus everything derived from the judgments.
+
+`derive_result` is the one derivation (judgments -> votes -> statistics and bias), shared by a run
+that just finished and by a run loaded from its log, so a re-rendered report cannot drift from the
+original. Reports import this module, never the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jury.errors import JuryError
+from jury.models.families import model_family
+from jury.panel.aggregate import judge_votes, panel_votes
+from jury.panel.spec import PanelSpec
+from jury.panel.units import judged_units
+from jury.records import Item, JudgeVote, Judgment, Output, Unit, Usage, Vote
+from jury.results.record import STATUS_MEANS, RunRecord, RunSpec
+from jury.stats.bias import BiasReport, bias_report
+from jury.stats.summary import RunStats, summarize
+from jury.turns import answers_of
+
+
+@dataclass(frozen=True)
+class RunResult:
+    record: RunRecord
+    report_dir: Path
+    # what was judged, in order: one unit per single-turn item and per turn of a multi-turn item
+    units: tuple[Unit, ...]
+    judge_votes: tuple[JudgeVote, ...]
+    votes: tuple[Vote, ...]  # one per unit
+    stats: RunStats
+    bias: BiasReport
+    # units planned but never judged because the run stopped early (0 for a complete run)
+    units_not_judged: int = 0
+
+    @property
+    def run_id(self) -> str:
+        return self.record.run_id
+
+    @property
+    def status(self) -> str:
+        return self.record.status
+
+    @property
+    def spec(self) -> RunSpec:
+        return self.record.spec
+
+    @property
+    def panel(self) -> PanelSpec:
+        return self.record.spec.panel
+
+    @property
+    def candidate(self) -> str:
+        return self.record.spec.candidate
+
+    @property
+    def baseline_name(self) -> str:
+        return self.record.spec.baseline
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return self.record.items
+
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        return self.record.outputs
+
+    @property
+    def judgments(self) -> tuple[Judgment, ...]:
+        return self.record.judgments
+
+    @property
+    def usage(self) -> dict[str, Usage]:
+        return self.record.usage
+
+    @property
+    def baseline(self) -> dict[str, str]:
+        """item_id -> the baseline's answer (every turn's, labelled, for multi-turn items)."""
+        return {o.item_id: o.text for o in self.record.baseline}
+
+    @property
+    def dropped_items(self) -> tuple[str, ...]:
+        return self.record.spec.dropped_items
+
+    @property
+    def model_calls(self) -> int:
+        return self.record.model_calls
+
+    @property
+    def cached_calls(self) -> int:
+        return self.record.cached_calls
+
+    def partial_note(self) -> str | None:
+        """One sentence for reports when the run stopped before judging everything; None when complete."""
+        if self.record.status == "complete":
+            return None
+        why = self.record.stop_reason or STATUS_MEANS[self.record.status]
+        return (
+            f"partial run ({self.record.status}): {why}; {len(self.units)} of "
+            f"{len(self.units) + self.units_not_judged} units judged, and the figures cover only those"
+        )
+
+
+def planned_units(record: RunRecord) -> tuple[Unit, ...]:
+    """Every unit the run meant to judge: the items both sides answered, turn by turn."""
+    candidate = {o.item_id: answers_of(o) for o in record.outputs}
+    baseline = {o.item_id: answers_of(o) for o in record.baseline}
+    answered = tuple(i for i in record.items if i.item_id in candidate and i.item_id in baseline)
+    return judged_units(answered, candidate, baseline)
+
+
+def derive_result(record: RunRecord, report_dir: Path) -> RunResult:
+    """A stopped run is summarised over the units that got at least one judgment, and says how many did not."""
+    spec = record.spec
+    planned = planned_units(record)
+    units = planned
+    if record.status != "complete":
+        judged = {j.unit_id for j in record.judgments}
+        units = tuple(u for u in planned if u.unit_id in judged)
+    jvotes = tuple(judge_votes(record.judgments))
+    votes = tuple(panel_votes(spec.panel, jvotes, [u.unit_id for u in units]))
+    stats = summarize(
+        votes,
+        jvotes,
+        record.judgments,
+        [j.name for j in spec.panel.judges],
+        seed=spec.seed,
+        items={u.unit_id: u.item.item_id for u in units},
+        turns={u.unit_id: u.turn for u in units},
+    )
+    bias = bias_report(
+        record.judgments,
+        votes,
+        # the judged answers: a multi-turn unit's answer to its own turn
+        {u.unit_id: (len(u.candidate[-1]), len(u.baseline[-1])) for u in units},
+        {j.name: j.family for j in spec.panel.judges},
+        model_family(spec.candidate),
+        spec.excluded_same_family,
+    )
+    return RunResult(
+        record=record,
+        report_dir=report_dir,
+        units=units,
+        judge_votes=jvotes,
+        votes=votes,
+        stats=stats,
+        bias=bias,
+        units_not_judged=len(planned) - len(units),
+    )
+
+
+def check_comparable(a: RunResult, b: RunResult) -> None:
+    """A paired comparison only means something on the same task against the same baseline."""
+    for what, x, y in (("task", a.spec.task.name, b.spec.task.name), ("baseline", a.baseline_name, b.baseline_name)):
+        if x != y:
+            raise JuryError(
+                f"the runs have different {what}s ('{x}' and '{y}')",
+                fix=f"compare two runs of the same {what}",
+            )

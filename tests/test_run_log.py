@@ -1,0 +1,150 @@
+"""The run log: one versioned record per run (run.json), written for finished, budget-stopped and
+interrupted runs alike, read back without a store, and still readable from older run folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jury import cli
+from jury.errors import JuryError
+from jury.models.budget import _rates
+from jury.results.record import RunRecord
+from jury.results.runlog import load_run, read_record, record_bytes
+
+from .conftest import Scripted
+from .helpers import read_run
+from .report_fixtures import setup_scripts
+
+LEGACY = Path(__file__).parent / "data" / "legacy_runs"
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(cli.app, list(args))
+
+
+def test_a_version_2_folder_loads_with_the_numbers_it_reported(tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(LEGACY / "v2_single_turn", folder)
+    old = json.loads((folder / "results.json").read_text())  # what that version of jury reported
+    result = load_run(folder)
+    assert result.status == "complete" and result.record.version == 3
+    assert result.stats.win_rate.value == pytest.approx(old["result"]["win_rate"])
+    assert (result.stats.win_rate.ci_low, result.stats.win_rate.ci_high) == pytest.approx(
+        (old["result"]["ci_low"], old["result"]["ci_high"])
+    )
+    own = {j.judge: j.win_rate.value for j in result.stats.judges}
+    assert own == pytest.approx({j["judge"]: j["own_win_rate"] for j in old["judges"]})
+    assert len(result.judgments) == len((folder / "judgments.jsonl").read_text().splitlines())
+    assert {j.unit_id for j in result.judgments} == {"q1", "q2", "q3", "q4"}  # item_id in version 2 rows
+
+
+def test_a_version_2_two_turn_folder_keeps_its_per_turn_figures(tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(LEGACY / "v2_two_turn", folder)
+    old = json.loads((folder / "results.json").read_text())
+    result = load_run(folder)
+    assert {t: w.value for t, w in result.stats.per_turn.items()} == pytest.approx(
+        {row["turn"]: row["win_rate"] for row in old["per_turn"]}
+    )
+    assert result.stats.win_rate.value == pytest.approx(old["result"]["win_rate"])
+
+
+def test_report_rewrites_an_old_folder_as_one_current_record_with_the_same_renderings(tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(LEGACY / "v2_single_turn", folder)
+    before = {n: (folder / n).read_text() for n in ("report.md", "report.html", "items.csv", "judges.csv")}
+    old_win_rate = json.loads((folder / "results.json").read_text())["result"]["win_rate"]
+    assert _invoke("report", str(folder)).exit_code == 0
+    assert {n: (folder / n).read_text() for n in before} == before
+    assert not (folder / "results.json").exists()  # its numbers now live in run.json
+    record = json.loads((folder / "run.json").read_text())
+    assert record["version"] == 3 and record["results"]["result"]["win_rate"] == pytest.approx(old_win_rate)
+
+
+def test_the_record_round_trips_through_json_exactly(tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(LEGACY / "v2_two_turn", folder)
+    record = read_record(folder)
+    (folder / "run.json").write_bytes(record_bytes(record))
+    again = read_record(folder)
+    assert isinstance(again, RunRecord) and again == record
+    assert record_bytes(again) == record_bytes(record)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda r: r.pop("spec"), r"field 'spec': Field required"),
+        (lambda r: r["judgments"][0].pop("judge"), r"field 'judgments\.0\.judge': Field required"),
+        (lambda r: r.update(status="finished"), r"field 'status': Input should be 'complete'"),
+        (lambda r: r.update(version=99), r"unknown run record version 99"),
+    ],
+)
+def test_a_damaged_record_is_one_line_naming_the_field(tmp_path, damage, message):
+    folder = tmp_path / "run"
+    shutil.copytree(LEGACY / "v2_single_turn", folder)
+    (folder / "run.json").write_bytes(record_bytes(read_record(folder)))
+    data = json.loads((folder / "run.json").read_text())
+    damage(data)
+    (folder / "run.json").write_text(json.dumps(data))
+    with pytest.raises(JuryError, match=message) as info:
+        load_run(folder)
+    assert "\n" not in info.value.one_line() and "run.json" in info.value.one_line()
+
+
+def test_a_run_stopped_by_max_cost_writes_its_partial_record_and_exits_1(workdir, scripts):
+    import litellm
+
+    task, panel = setup_scripts(workdir, scripts)
+    price = {"input_cost_per_token": 0.01, "output_cost_per_token": 0.01, "litellm_provider": "scripted",
+             "mode": "chat"}  # fmt: skip
+    litellm.register_model({"scripted/always-a": price})
+    _rates.cache_clear()  # an earlier test may have found this model unpriced
+    try:
+        # one call of the judge costs ~$0.24 and reserves ~$5.4 at worst (512 max tokens): three fit in $6
+        result = _invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel),
+                         "--max-cost", "6", "--concurrency", "1")  # fmt: skip
+    finally:
+        litellm.model_cost.pop("scripted/always-a", None)
+        _rates.cache_clear()
+    # the CLI's main() prints this JuryError as one line and exits 1 (tests/test_cli_errors.py)
+    assert isinstance(result.exception, JuryError), result.output
+    message = result.exception.one_line()
+    assert message.startswith("stopped while judging:") and "partial report is written" in message
+    (folder,) = (workdir / "reports").iterdir()
+    data = read_run(folder)
+    assert data["status"] == "stopped_budget" and "--max-cost $6.0000" in data["record"]["stop_reason"]
+    judged = {j["unit_id"] for j in data["record"]["judgments"]}
+    assert judged and data["n_units_not_judged"] == 4 - len(judged)
+    # every judgment kept is whole: the pairwise judge is kept on a unit only with both of its orders
+    orders = [j for j in data["record"]["judgments"] if j["judge"] == "always-a"]
+    assert len(orders) % 2 == 0
+    assert "partial run (stopped_budget)" in (folder / "report.md").read_text()
+    rerendered = _invoke("report", str(folder))
+    assert rerendered.exit_code == 0 and "partial run (stopped_budget)" in " ".join(rerendered.output.split())
+
+
+def test_an_interrupted_run_writes_its_partial_record_and_exits_130(workdir, scripts):
+    task, panel = setup_scripts(workdir, scripts)
+    answered = []
+
+    def ctrl_c_after_two(prompt: str) -> str:
+        if len(answered) == 2:
+            raise KeyboardInterrupt
+        answered.append(prompt)
+        return "[[A]]"
+
+    scripts["always-a"] = Scripted(reply=ctrl_c_after_two)
+    result = _invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel),
+                     "--concurrency", "1")  # fmt: skip
+    assert result.exit_code == 130 and "partial report is written" in " ".join(result.stderr.split())
+    (folder,) = (workdir / "reports").iterdir()
+    data = read_run(folder)
+    assert data["status"] == "interrupted"
+    assert len([j for j in data["record"]["judgments"] if j["judge"] == "always-a"]) in (0, 2)
+    assert {j["judge"] for j in data["record"]["judgments"]} >= {"oracle", "longer"}
