@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 from typer.testing import CliRunner
 
 from jury import cli, pipeline
@@ -280,6 +281,10 @@ def test_generated_two_turn_run_with_a_pairwise_judge(workdir, scripts):
     data = json.loads(next((workdir / "reports").iterdir()).joinpath("results.json").read_text())
     # always [[A]]: inconsistent across orders, so every turn's vote is a tie
     assert [(t["turn"], t["n_ties"], t["win_rate"]) for t in data["per_turn"]] == [(1, 5, 0.5), (2, 5, 0.5)]
+    # the first answer won all 20 judgments, but they are 5 conversations: the exact CI of 5 of 5 (statsmodels)
+    position = data["bias"]["position"]["pair"]
+    assert (position["rate"], position["n"]) == (1.0, 20)
+    assert position["ci_low"] == pytest.approx(proportion_confint(5, 5, method="beta")[0])
 
 
 def test_estimate_counts_judge_calls_per_turn(two_turn_run, workdir):

@@ -300,6 +300,7 @@ def derive_results(
         {j.name: j.family for j in panel.judges},
         model_family(config.candidate),
         excluded,
+        items={u.unit_id: u.item.item_id for u in units},  # a conversation's turns: one cluster
     )
     return jvotes, votes, stats, bias
 
