@@ -22,8 +22,9 @@ STALE_UPSTREAM = {("ae1", "Mistral-7B-Instruct-v0.2")}  # published row predates
 def _scores(annotations: pd.DataFrame) -> pd.DataFrame:
     """File boundary: AlpacaEval's preference 1 = baseline, 2 = model, 1.5 = draw; NaN is unparsed.
 
-    The older AlpacaEval 1.0 annotations also write a draw as 0 (the published AE1 board counts those
-    rows as draws: LMCocktail-10.7B-v1 only matches that way), so 0 is read as 1.5 here.
+    The older AlpacaEval 1.0 annotations also write a draw as 0: 188 rows over 29 models, and the published
+    AE1 board counts exactly those rows as its draws (n_draws, n_total and the rate of all 29 match only
+    that way), so 0 is read as 1.5 here. The AE2 file has no 0 and no unparsed row.
     """
     pref = annotations["preference"].replace(0, 1.5)
     parsed = annotations.assign(preference=pref)[pref.between(1, 2)]
