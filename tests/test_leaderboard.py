@@ -69,6 +69,7 @@ def test_submissions_are_judged_ranked_and_rendered(workdir, scripts):
     assert 'data-plot="win-rate"' in page and 'data-plot="bt-rating"' in page
     md = (board / "leaderboard.md").read_text()
     assert "\\| model" in md  # the pipe in the name is escaped, the table keeps its columns
+    assert "bootstrap resamples a model never lost or never won" in md  # GOOD drew no tie nor loss in some
     # each submission kept a full report
     assert len(list((board / "results").iterdir())) == 2
     config = (board / "board.yaml").read_text()
