@@ -77,7 +77,7 @@ def test_an_items_two_orders_are_one_cluster_and_copies_never_narrow_the_ci(bias
 
 def test_a_conversations_turns_are_one_cluster_for_position_and_length():
     one_turn = [j for k in range(15) for j in _both_orders(f"i{k}", k % 3 == 0)]
-    two_turns = [_j(j.order, j.preference, f"{j.item_id}#turn{t}") for t in (1, 2) for j in one_turn]
+    two_turns = [j for t in (1, 2) for k in range(15) for j in _both_orders(f"i{k}#turn{t}", k % 3 == 0)]
     items = {f"i{k}#turn{t}": f"i{k}" for k in range(15) for t in (1, 2)}
     once, clustered = first_position_rate(one_turn), first_position_rate(two_turns, items)
     naive = first_position_rate(two_turns)  # each turn its own cluster: twice the evidence, wrongly
