@@ -32,7 +32,7 @@ def board_errors(data: Path, title: str, name: str) -> pd.DataFrame:
         if model not in published.index or (title, model) in STALE:
             continue
         p = published.loc[model]
-        w = win_rate_scores(group["preference"] - 1, n_resamples=10)
+        w = win_rate_scores(group["preference"] - 1)
         row = {
             "model": model,
             "win_rate": abs(100 * w.value - p["win_rate"]),

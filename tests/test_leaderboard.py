@@ -15,12 +15,13 @@ from .helpers import write_panel, write_task
 from .report_fixtures import HOSTILE, invoke, probe_oracle, setup_scripts, total_calls
 
 EVIL_NAME = "<b>evil</b> | model"
-# 12 items, so every model both wins and loses in (nearly) every bootstrap resample of the BT fit
-ROWS = [{"id": f"q{k}", "instruction": f"Question {k}?", "reference": f"r{k}", "baseline": "r0" if k < 4 else "no"}
+SEEDS = (0, 1, 2, 3, 4)  # the board's bootstrap seed: the ratings must not depend on a lucky one
+ROWS = [{"id": f"q{k}", "instruction": f"Question {k}?", "reference": f"r{k}", "baseline": f"r{k}" if k < 4 else "no"}
         for k in range(12)]  # fmt: skip
-# the baseline is right on q0-q3 only; GOOD is right on q0-q1 and q4-q9, BAD on q0 and q4-q6 plus hostile text
-GOOD = {f"q{k}": f"r{k}" if k in (0, 1, 4, 5, 6, 7, 8, 9) else "no" for k in range(12)}
-BAD = {f"q{k}": f"r{k}" if k in (0, 4, 5, 6) else ("no" if k != 11 else HOSTILE) for k in range(12)}
+# the baseline is right on q0-q3 only. GOOD is right on every item but q2 (8 wins, 3 ties, 1 loss: some
+# bootstrap resamples draw none of its ties or its loss); BAD on q0, q4 and q5, hostile text on q11
+GOOD = {f"q{k}": f"r{k}" if k != 2 else "no" for k in range(12)}
+BAD = {f"q{k}": f"r{k}" if k in (0, 4, 5) else ("no" if k != 11 else HOSTILE) for k in range(12)}
 
 
 def make_board(workdir, scripts):
@@ -68,8 +69,17 @@ def test_submissions_are_judged_ranked_and_rendered(workdir, scripts):
     assert 'data-plot="win-rate"' in page and 'data-plot="bt-rating"' in page
     md = (board / "leaderboard.md").read_text()
     assert "\\| model" in md  # the pipe in the name is escaped, the table keeps its columns
+    assert "bootstrap resamples a model never lost or never won" in md  # GOOD drew no tie nor loss in some
     # each submission kept a full report
     assert len(list((board / "results").iterdir())) == 2
+    config = (board / "board.yaml").read_text()
+    for seed in SEEDS[1:]:  # every model is rated whatever the bootstrap draws
+        (board / "board.yaml").write_text(config + f"seed: {seed}\n")
+        assert invoke("leaderboard", "show", str(board)).exit_code == 0
+        rows = _csv(board)
+        assert [r["model"] for r in rows] == ["good-model", EVIL_NAME], seed
+        for r in rows:
+            assert float(r["elo_low"]) <= float(r["elo"]) <= float(r["elo_high"]), (seed, r["model"])
 
 
 def test_show_rerenders_without_model_calls(workdir, scripts):

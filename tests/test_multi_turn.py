@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 from typer.testing import CliRunner
 
 from jury import cli
@@ -281,6 +282,10 @@ def test_generated_two_turn_run_with_a_pairwise_judge(workdir, scripts):
     data = read_run(next((workdir / "reports").iterdir()))
     # always [[A]]: inconsistent across orders, so every turn's vote is a tie
     assert [(t["turn"], t["n_ties"], t["win_rate"]) for t in data["per_turn"]] == [(1, 5, 0.5), (2, 5, 0.5)]
+    # the first answer won all 20 judgments, but they are 5 conversations: the exact CI of 5 of 5 (statsmodels)
+    position = data["bias"]["position"]["pair"]
+    assert (position["rate"], position["n"]) == (1.0, 20)
+    assert position["ci_low"] == pytest.approx(proportion_confint(5, 5, method="beta")[0])
 
 
 def test_estimate_counts_judge_calls_per_turn(two_turn_run, workdir):

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 from jury.records import JudgeVote, Preference, Vote
 from jury.stats.agreement import (
@@ -27,24 +28,46 @@ def test_win_rate_counts_ties_as_half_and_sets_abstentions_apart():
     assert w.ci_low <= w.value <= w.ci_high
 
 
-def test_bootstrap_ci_matches_normal_approximation_on_a_large_sample():
+@pytest.mark.parametrize(("wins", "losses"), [(5, 0), (24, 2), (0, 7), (1, 0), (13, 17), (99, 1)])
+def test_wins_and_losses_get_the_clopper_pearson_interval_of_statsmodels(wins, losses):
+    w = win_rate_with_ci([C] * wins + [B] * losses + [None])
+    low, high = proportion_confint(wins, wins + losses, alpha=0.05, method="beta")
+    assert (w.ci_low, w.ci_high) == pytest.approx((low, high), abs=1e-12)
+
+
+def test_a_perfect_record_is_not_a_point_interval():
+    # the percentile bootstrap gave [100, 100] for 5 of 5; the exact interval is [47.8, 100]
+    five = win_rate_with_ci([C] * 5)
+    assert (five.value, five.ci_high) == (1.0, 1.0)
+    assert five.ci_low == pytest.approx(0.4782, abs=1e-4)
+    lopsided = win_rate_with_ci([C] * 24 + [B] * 2)
+    assert (lopsided.ci_low, lopsided.ci_high) == pytest.approx((0.7487, 0.9905), abs=1e-4)
+    nothing = win_rate_with_ci([None, None])
+    assert math.isnan(nothing.value) and math.isnan(nothing.ci_low) and nothing.abstained == 2
+
+
+def test_ties_count_half_a_success_and_the_interval_is_never_narrower_than_the_normal_one():
     rng = np.random.default_rng(7)
     outcomes = [(C, B, T)[k] for k in rng.choice(3, size=800, p=[0.5, 0.35, 0.15])]
-    w = win_rate_with_ci(outcomes, seed=3)
+    w = win_rate_with_ci(outcomes)
     scores = np.array([{C: 1.0, T: 0.5, B: 0.0}[o] for o in outcomes])
-    # independent reference: mean +/- 1.96 * sample standard error
+    # statsmodels' Clopper-Pearson takes the fractional total (wins + ties / 2) as it is
+    assert (w.ci_low, w.ci_high) == pytest.approx(
+        proportion_confint(scores.sum(), scores.size, alpha=0.05, method="beta"), abs=1e-12
+    )
+    # ties shrink the variance below mean (1 - mean): conservative against mean +/- 1.96 SE, not much wider
     half = 1.959964 * scores.std(ddof=1) / math.sqrt(len(scores))
-    assert w.ci_low == pytest.approx(scores.mean() - half, abs=0.006)
-    assert w.ci_high == pytest.approx(scores.mean() + half, abs=0.006)
+    assert w.ci_low < scores.mean() - half and w.ci_high > scores.mean() + half
+    assert (w.ci_high - w.ci_low) / (2 * half) < 1.1
 
 
-def test_bootstrap_is_seeded_and_degenerate_samples_have_a_point_interval():
-    sample = [C, B, T, C, C, B, T, C]
-    assert win_rate_with_ci(sample, seed=1) == win_rate_with_ci(sample, seed=1)
-    all_wins = win_rate_with_ci([C, C, C])
-    assert (all_wins.value, all_wins.ci_low, all_wins.ci_high) == (1.0, 1.0, 1.0)
-    nothing = win_rate_with_ci([None, None])
-    assert math.isnan(nothing.value) and nothing.abstained == 2
+def test_wins_and_losses_on_a_large_sample_match_the_normal_approximation():
+    rng = np.random.default_rng(3)
+    outcomes = [(C, B)[k] for k in rng.choice(2, size=800, p=[0.6, 0.4])]
+    w = win_rate_with_ci(outcomes)
+    p = w.value
+    half = 1.959964 * math.sqrt(p * (1 - p) / 800)
+    assert (w.ci_low, w.ci_high) == pytest.approx((p - half, p + half), abs=0.003)
 
 
 def test_percent_agreement_skips_items_without_both_verdicts():

@@ -134,3 +134,55 @@ def test_clusters_of_one_draw_as_plain_battles_and_copies_do_not_narrow_the_ci()
     width = lambda t: (t["elo_high"] - t["elo_low"]).drop("m0")  # noqa: E731
     assert (width(clustered) / width(plain)).to_list() == pytest.approx([1, 1], rel=0.2)
     assert (width(plain) / width(independent)).to_list() == pytest.approx([2**0.5] * 2, rel=0.2)
+
+
+def _star(records: dict[str, tuple[int, int, int]]) -> pd.DataFrame:
+    """Battles of each model against "base": (wins, ties, losses)."""
+    rows = []
+    for model, (won, tied, lost) in records.items():
+        rows += [(model, "base", w) for w in ["model_a"] * won + ["tie"] * tied + ["model_b"] * lost]
+    return pd.DataFrame(rows, columns=["model_a", "model_b", "winner"])
+
+
+def _closed_form_bootstrap(battles: pd.DataFrame, n_rounds: int, seed: int) -> tuple[pd.DataFrame, int]:
+    """By hand, replaying the documented draws: against the anchor alone a model's Elo is
+    1000 + 400 log10(won / lost) with ties half each way; +inf (-inf) when it drew no loss (no win)."""
+    rng = np.random.default_rng(seed)
+    score = battles["winner"].map({"model_a": 1.0, "tie": 0.5, "model_b": 0.0}).to_numpy()
+    models = sorted(set(battles["model_a"]))
+    rounds = {m: [] for m in models}
+    for _ in range(n_rounds):
+        idx = rng.integers(0, len(battles), len(battles))
+        for m in models:
+            s = score[idx][battles["model_a"].to_numpy()[idx] == m]
+            won, lost = s.sum(), (1 - s).sum()
+            rounds[m].append(math.inf if lost == 0 else -math.inf if won == 0 else 1000 + 400 * math.log10(won / lost))
+    table = pd.DataFrame(rounds)
+    return table, int((~np.isfinite(table)).any(axis=1).sum())
+
+
+def test_resamples_where_a_model_never_loses_do_not_void_the_ratings_on_any_seed():
+    # 22 wins, 2 ties, 2 losses: about one resample in 80 draws neither a tie nor a loss
+    battles = _star({"m": (22, 2, 2), "k": (9, 8, 9)})
+    plain = bradley_terry_battles(battles, anchor="base", n_rounds=0).table
+    # the point estimate is the plain fit, by hand: 1000 + 400 log10(23 / 3) and 1000
+    assert plain.loc["m", "elo"] == pytest.approx(1000 + 400 * math.log10(23 / 3), abs=1e-3)
+    assert plain.loc["k", "elo"] == pytest.approx(1000, abs=1e-3)
+    seen_degenerate = 0
+    for seed in range(50):
+        fit = bradley_terry_battles(battles, anchor="base", n_rounds=40, seed=seed)
+        assert fit.table["elo"].to_dict() == plain["elo"].to_dict()
+        reference, degenerate = _closed_form_bootstrap(battles, 40, seed)
+        assert fit.degenerate_rounds == degenerate
+        seen_degenerate += degenerate > 0
+        for model in ("m", "k"):
+            ours, ref = fit.table.loc[model], reference[model]
+            assert ours["elo_low"] == pytest.approx(np.percentile(ref, 2.5), abs=1e-3), (seed, model)
+            below, above = np.percentile(ref, 97.5, method="lower"), np.percentile(ref, 97.5, method="higher")
+            if math.isfinite(above):  # the bound interpolates between ordinary resamples: exactly theirs
+                assert ours["elo_high"] == pytest.approx(np.percentile(ref, 97.5), abs=1e-3), (seed, model)
+            elif math.isfinite(below):  # it leans on an unbounded resample: beyond the ordinary ones
+                assert ours["elo_high"] >= below - 1e-3, (seed, model)
+            else:  # more than the tail's share of resamples unbounded: the bound is off the scale
+                assert ours["elo_high"] > ours["elo"] + 800, (seed, model)
+    assert seen_degenerate >= 10  # the loop did exercise the degenerate resamples

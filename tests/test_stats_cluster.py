@@ -1,7 +1,7 @@
-"""Win rates over the turns of multi-turn items: the CI resamples items (clusters), not verdicts.
+"""Win rates over the turns of multi-turn items: the CI counts conversations (clusters), not verdicts.
 
-References: scipy's bootstrap resampling (sum, count) pairs per cluster, a direct numpy cluster
-bootstrap written here, statsmodels' cluster-robust standard error, and hand-counted per-turn rates.
+References: statsmodels' cluster-robust and plain standard errors and its Clopper-Pearson interval
+(the Korn-Graubard effective sample size is computed here by hand from them), and hand-counted rates.
 """
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from jury.records import Preference, Vote
 from jury.stats.compare import compare_votes
+from jury.stats.intervals import mean_interval
 from jury.stats.kappa import cohen_kappa_labels
-from jury.stats.pairwise import bootstrap_mean_ci, cluster_bootstrap_mean_ci, cluster_standard_error
+from jury.stats.pairwise import cluster_standard_error
 from jury.stats.summary import summarize
 from jury.stats.winrate import win_rate_with_ci
 
@@ -26,55 +28,74 @@ VALUES = np.concatenate([FIRST, SECOND])
 CLUSTERS = [f"i{k}" for k in range(30)] * 2
 
 
-def _numpy_cluster_bootstrap(values, clusters, n_resamples, seed, confidence=0.95):
-    names = list(dict.fromkeys(clusters))
-    sums = np.array([sum(v for v, c in zip(values, clusters, strict=True) if c == n) for n in names])
-    counts = np.array([sum(c == n for c in clusters) for n in names])
-    drawn = np.random.default_rng(seed).integers(0, len(names), size=(n_resamples, len(names)))
-    means = sums[drawn].sum(axis=1) / counts[drawn].sum(axis=1)
-    tail = 100 * (1 - confidence) / 2
-    return tuple(np.percentile(means, [tail, 100 - tail]))
+def _korn_graubard(values, groups, confidence=0.95):
+    """By hand from statsmodels' standard errors: deff = (cluster-robust SE / plain SE)^2,
+    n* = n / deff * (t_{n-1} / t_{G-1})^2, at least n^2 / sum(size^2); Clopper-Pearson on n* trials."""
+    import statsmodels.api as sm
+
+    x = np.asarray(values, dtype=float)
+    codes = np.unique(np.asarray(groups), return_inverse=True)[1]
+    ones = np.ones_like(x)
+    robust = sm.OLS(x, ones).fit(cov_type="cluster", cov_kwds={"groups": codes}).bse[0]
+    plain = sm.OLS(x, ones).fit().bse[0]  # s / sqrt(n), ddof = 1
+    n, g, sizes = x.size, codes.max() + 1, np.bincount(codes)
+    q = (1 + confidence) / 2
+    n_star = max(
+        n / (robust / plain) ** 2 * (stats.t.ppf(q, n - 1) / stats.t.ppf(q, g - 1)) ** 2, n**2 / (sizes**2).sum()
+    )
+    return proportion_confint(x.mean() * n_star, n_star, alpha=1 - confidence, method="beta")
 
 
-def test_cluster_bootstrap_equals_a_direct_numpy_cluster_bootstrap():
-    got = cluster_bootstrap_mean_ci(VALUES, CLUSTERS, n_resamples=2000, seed=3)
-    assert got == pytest.approx(_numpy_cluster_bootstrap(VALUES, CLUSTERS, 2000, 3), abs=1e-12)
+def test_clustered_interval_is_korn_graubard_on_statsmodels_standard_errors():
+    assert mean_interval(VALUES, CLUSTERS) == pytest.approx(_korn_graubard(VALUES, CLUSTERS), abs=1e-9)
+    groups = np.arange(60) % 30
+    assert mean_interval(VALUES, list(groups), confidence=0.9) == pytest.approx(
+        _korn_graubard(VALUES, groups, 0.9), abs=1e-9
+    )
 
 
-def test_cluster_bootstrap_agrees_with_scipy_resampling_clusters():
-    sums, counts = FIRST + SECOND, np.full(30, 2.0)
-    ref = stats.bootstrap(
-        (sums, counts),
-        lambda s, c, axis=-1: s.sum(axis=axis) / c.sum(axis=axis),
-        paired=True,
-        vectorized=True,
-        method="percentile",
-        n_resamples=20000,
-        rng=np.random.default_rng(1),
-    ).confidence_interval
-    low, high = cluster_bootstrap_mean_ci(VALUES, CLUSTERS, n_resamples=20000, seed=2)
-    assert (low, high) == pytest.approx((ref.low, ref.high), abs=0.01)  # Monte Carlo error only
+def test_every_turn_won_is_clopper_pearson_over_conversations_not_a_point():
+    # 10 two-turn conversations, every turn won: nothing says the turns are independent, so the
+    # interval is the exact one for 10 conversations (statsmodels), not for 20 verdicts
+    items = [f"i{k}" for k in range(10)] * 2
+    w = win_rate_with_ci([C] * 20, clusters=items)
+    assert (w.ci_low, w.ci_high) == pytest.approx(proportion_confint(10, 10, method="beta"), abs=1e-12)
+    assert w.ci_low < 0.7
 
 
 def test_perfectly_correlated_turns_widen_the_ci_by_about_root_two():
     outcomes = [C, B, T, C, C, B, C, T, B, C] * 4
     both_turns = outcomes + outcomes  # turn 2 repeats turn 1: no new information
     items = [f"i{k}" for k in range(len(outcomes))] * 2
-    naive = win_rate_with_ci(both_turns, seed=0)
-    clustered = win_rate_with_ci(both_turns, seed=0, clusters=items)
-    one_turn = win_rate_with_ci(outcomes, seed=0)
+    naive = win_rate_with_ci(both_turns)
+    clustered = win_rate_with_ci(both_turns, clusters=items)
+    one_turn = win_rate_with_ci(outcomes)
     assert clustered.value == naive.value == one_turn.value
     width = lambda w: w.ci_high - w.ci_low  # noqa: E731
-    assert width(clustered) / width(naive) == pytest.approx(np.sqrt(2), rel=0.15)
-    assert width(clustered) == pytest.approx(width(one_turn), rel=0.1)  # as wide as counting each item once
+    assert width(clustered) / width(naive) == pytest.approx(np.sqrt(2), rel=0.05)
+    # copies add no information: the estimated design effect exceeds the turns per conversation, and the
+    # interval is floored at the one that counts each conversation once, exactly the one-turn interval
+    assert (clustered.ci_low, clustered.ci_high) == pytest.approx((one_turn.ci_low, one_turn.ci_high), abs=1e-12)
     # the cluster-robust SE of a doubled sample is exactly the single sample's SE
     assert clustered.standard_error == pytest.approx(one_turn.standard_error, rel=1e-9)
     assert naive.standard_error < clustered.standard_error
 
 
-def test_clusters_of_one_are_the_plain_bootstrap_exactly():
+@pytest.mark.parametrize("seed", range(5))
+def test_copying_a_conversations_turns_never_narrows_its_ci(seed):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(5, 40))
+    values = rng.choice([0.0, 0.5, 1.0], size=2 * k, p=[0.3, 0.2, 0.5])
+    items = [f"i{j}" for j in range(k)] * 2
+    low, high = mean_interval(values, items)
+    copied_low, copied_high = mean_interval(np.concatenate([values, values]), items + items)
+    assert copied_low <= low + 1e-12 and copied_high >= high - 1e-12
+
+
+def test_clusters_of_one_are_the_plain_interval_exactly():
     singles = [f"i{k}" for k in range(len(VALUES))]
-    assert cluster_bootstrap_mean_ci(VALUES, singles, seed=5) == bootstrap_mean_ci(VALUES, seed=5)
+    assert mean_interval(VALUES, singles) == mean_interval(VALUES)
+    assert mean_interval(VALUES) == pytest.approx(proportion_confint(VALUES.sum(), VALUES.size, method="beta"))
     assert cluster_standard_error(VALUES, singles) == pytest.approx(VALUES.std(ddof=1) / np.sqrt(VALUES.size))
 
 
@@ -103,7 +124,7 @@ def test_summary_of_a_two_turn_run_has_per_turn_rates_and_a_clustered_ci():
     assert s.per_turn[1].value == pytest.approx(0.625) and s.per_turn[1].n == 4
     assert (s.per_turn[2].value, s.per_turn[2].n, s.per_turn[2].abstained) == (pytest.approx(1 / 3), 3, 1)
     assert s.win_rate.value == pytest.approx(0.5) and s.win_rate.n == 7
-    expected = win_rate_with_ci(list(outcomes.values()), seed=4, clusters=list(items.values()))
+    expected = win_rate_with_ci(list(outcomes.values()), clusters=list(items.values()))
     assert (s.win_rate.ci_low, s.win_rate.ci_high) == (expected.ci_low, expected.ci_high)
     assert s.judges[0].win_rate == expected  # each judge's own rate is clustered too
 
@@ -113,11 +134,7 @@ def test_summary_of_a_single_turn_run_is_unchanged():
     votes = _votes(outcomes)
     s = summarize(votes, [], [], ["j"], seed=4, items={u: u for u in outcomes}, turns=dict.fromkeys(outcomes, 1))
     assert s.per_turn == {}
-    assert (
-        s.win_rate
-        == win_rate_with_ci(list(outcomes.values()), seed=4)
-        == summarize(votes, [], [], ["j"], seed=4).win_rate
-    )
+    assert s.win_rate == win_rate_with_ci(list(outcomes.values())) == summarize(votes, [], [], ["j"], seed=4).win_rate
 
 
 def test_compare_pairs_items_not_turns():

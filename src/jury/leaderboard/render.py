@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from jury.leaderboard.standings import Leaderboard, Standing
+from jury.leaderboard.standings import BT_ROUNDS, Leaderboard, Standing
 from jury.report.csv_tables import to_csv
 from jury.report.html_page import esc, page, section, table
 from jury.report.markdown import md_cell, pct, wr_text
@@ -36,6 +36,12 @@ def _row(rank: int, s: Standing) -> list[str]:
 
 def _intro(lb: Leaderboard) -> str:
     text = f"Task {lb.task}, baseline {lb.baseline} (the Bradley-Terry anchor, rated 1000), panel {lb.panel}."
+    if lb.bt_degenerate_rounds:
+        text += (
+            f" In {lb.bt_degenerate_rounds} of {BT_ROUNDS} bootstrap resamples a model never lost or never won;"
+            " they are fitted with a small pseudo-tie, and a CI bound far from the rating means the data do not"
+            " bound it on that side."
+        )
     return text + (f" Bradley-Terry ratings unavailable: {lb.bt_note}." if lb.bt_note else "")
 
 

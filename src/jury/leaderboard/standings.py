@@ -51,6 +51,8 @@ class Leaderboard:
     panel: str
     standings: tuple[Standing, ...]  # best first
     bt_note: str  # why ratings are missing, when they are
+    # bootstrap resamples in which some model never lost (or never won): fitted with pseudo-ties
+    bt_degenerate_rounds: int = 0
 
 
 def _length_controlled(r: RunResult) -> tuple[float | None, float | None, str]:
@@ -86,14 +88,15 @@ def _battles(runs: dict[str, RunResult], baseline: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model_a", "model_b", "winner", "cluster"])
 
 
-def _ratings(runs: dict[str, RunResult], baseline: str, seed: int) -> tuple[pd.DataFrame | None, str]:
+def _ratings(runs: dict[str, RunResult], baseline: str, seed: int) -> tuple[pd.DataFrame | None, str, int]:
+    """The ratings table (None when the fit is impossible), why not, and the degenerate resamples."""
     if not runs:
-        return None, "no submissions"
+        return None, "no submissions", 0
     try:
         fit = bradley_terry_battles(_battles(runs, baseline), anchor=baseline, n_rounds=BT_ROUNDS, seed=seed)
     except JuryError as exc:
-        return None, exc.problem
-    return fit.table, ""
+        return None, exc.problem, 0
+    return fit.table, "", fit.degenerate_rounds
 
 
 def _opt(x: float) -> float | None:
@@ -107,7 +110,7 @@ def standings(board: Board) -> Leaderboard:
     if len(baselines) > 1:
         raise JuryError(f"the board's runs name different baselines: {sorted(baselines)}", where=str(board.folder))
     baseline = baselines.pop() if baselines else (board.baseline_name or "baseline")
-    ratings, note = _ratings(runs, baseline, board.seed)
+    ratings, note, degenerate = _ratings(runs, baseline, board.seed)
     counts = {m: sum(e.model == m for e in history(board)) for m in entries}
     rows = []
     for model, r in runs.items():
@@ -137,4 +140,4 @@ def standings(board: Board) -> Leaderboard:
     rows.sort(key=lambda s: (s.elo if s.elo is not None else -math.inf, _opt(s.win_rate.value) or 0.0), reverse=True)
     task = next((r.spec.task.name for r in runs.values()), board.task)
     panel = next((r.panel.name for r in runs.values()), board.panel)
-    return Leaderboard(board, baseline, task, panel, tuple(rows), note)
+    return Leaderboard(board, baseline, task, panel, tuple(rows), note, degenerate)

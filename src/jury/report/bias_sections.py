@@ -83,7 +83,10 @@ def bias_markdown(result: RunResult) -> list[str]:
         return []
     lines = ["## Bias diagnostics", ""]
     if b.position:
-        lines += ["Position: how often the answer shown first wins (unbiased: 50%; exact 95% CI).", ""]
+        lines += [
+            "Position: how often the answer shown first wins (unbiased: 50%; exact 95% CI, clustered by item).",
+            "",
+        ]
         lines += [f"- {j}: {_p(p)}, bias {100 * (p.value - HALF):+.1f} points" for j, p in b.position.items() if p.n]
         lines += [f"- {j}: {_p(p)}" for j, p in b.position.items() if not p.n] + [""]
     lines += ["Length: how often the longer output wins, among items with a winner.", ""]

@@ -138,6 +138,7 @@ def derive_result(record: RunRecord, report_dir: Path) -> RunResult:
         {j.name: j.family for j in spec.panel.judges},
         model_family(spec.candidate),
         spec.excluded_same_family,
+        items={u.unit_id: u.item.item_id for u in units},  # a conversation's turns: one cluster
     )
     return RunResult(
         record=record,

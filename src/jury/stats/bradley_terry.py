@@ -9,6 +9,16 @@ That is what makes 1,000 rounds cheap where refitting a logistic regression on e
 The scale is fixed by an anchor model (rating `base`, win rate ½ against itself) or, without one,
 by the mean rating. A maximum-likelihood fit only exists when every model both wins and loses
 against the rest (the win graph is strongly connected); otherwise, or if the optimiser fails, we raise.
+
+A bootstrap resample can lack that fit although the data have it: a model with 22 wins, 2 ties and
+2 losses draws neither a tie nor a loss in about one resample of 80, and its rating there is
+unbounded. Such a resample is fitted with a pseudo-tie (a weak prior, as choix's `alpha` is) on each
+pair of models whose drawn battles all went one way, worth PSEUDO_TIE of the lightest battle; every
+other resample, and the point estimate, is the plain maximum-likelihood fit. As the pseudo-tie
+shrinks these fits tend to the unbounded one, and they land far beyond every ordinary resample, so a
+percentile bound is that of the unbounded fits whenever fewer than the tail's share of resamples are
+degenerate; a bound they do decide says the data cannot bound the rating on that side.
+`Ratings.degenerate_rounds` counts them.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from jury.errors import JuryError
 ELO_SCALE = 400 / math.log(10)  # one Elo point: a 400-point gap is 10:1 odds
 WINNERS = ("model_a", "model_b", "tie")
 GRADIENT_TOLERANCE = 1e-7  # on the mean log-likelihood per unit of battle weight: ~1e-3 Elo
+PSEUDO_TIE = 0.01  # a degenerate resample's pseudo-tie, in units of the lightest battle's weight
 
 
 def win_matrix_battles(
@@ -100,6 +111,12 @@ def bradley_terry_wins(
             f"Bradley-Terry ratings are unbounded: models {names} never lose (or never win) "
             "against the others. Add battles (or ties) linking them, or drop them."
         )
+    return _fit(wins, start, ref)
+
+
+def _fit(wins: np.ndarray, start: np.ndarray | None, ref: int) -> np.ndarray:
+    """The maximum-likelihood fit of a wins matrix already known to be strongly connected."""
+    m = wins.shape[0]
     x0 = np.zeros(m - 1) if start is None else np.delete(start - start[ref], ref)
     cache: dict[bytes, tuple[float, np.ndarray, np.ndarray]] = {}
 
@@ -135,6 +152,21 @@ class Ratings:
     anchor: str | None
     confidence: float
     n_rounds: int
+    degenerate_rounds: int = 0  # resamples without a finite fit, fitted with pseudo-ties (module docstring)
+
+
+def _fittable_resample(wins: np.ndarray, met: np.ndarray, pseudo: float) -> tuple[np.ndarray, bool]:
+    """(wins, False) when the resample has a finite fit, else (wins with pseudo-ties, True).
+
+    A finite fit exists iff the graph of "i won weight over j" is strongly connected. The models that
+    met in the data form a connected graph, so a resample where every such pair won both ways is
+    fittable; only otherwise is the (slower) graph search needed. A pseudo-tie, half of `pseudo` each
+    way, goes on every pair that met but whose drawn battles (if any) all went one way: the weakest
+    prior that makes the resample fittable."""
+    one_sided = met & ((wins == 0) | (wins.T == 0))
+    if not one_sided.any() or connected_components(wins > 0, directed=True, connection="strong")[0] == 1:
+        return wins, False
+    return wins + np.where(one_sided, pseudo / 2, 0.0), True
 
 
 def bradley_terry_battles(
@@ -160,20 +192,11 @@ def bradley_terry_battles(
         raise JuryError(f"anchor model {anchor!r} is not in the battles; choose one of {list(models)}")
     m, n = len(models), len(battles)
     ref = models.index(anchor) if anchor is not None else 0
-    theta = bradley_terry_wins(np.bincount(cell, cell_w, m * m).reshape(m, m), ref=ref, models=models)
-    rng = np.random.default_rng(seed)
-    rounds = np.empty((n_rounds, m))
-    cells = cell.reshape(n, 2)
-    cell_ws = cell_w.reshape(n, 2)
+    full = np.bincount(cell, cell_w, m * m).reshape(m, m)
+    theta = bradley_terry_wins(full, ref=ref, models=models)
+    cells, cell_ws = cell.reshape(n, 2), cell_w.reshape(n, 2)
     per_cluster = _cluster_wins(battles["cluster"], cells, cell_ws, m * m) if "cluster" in battles else None
-    for r in range(n_rounds):
-        if per_cluster is None:
-            idx = rng.integers(0, n, n)
-            wins = np.bincount(cells[idx].ravel(), cell_ws[idx].ravel(), m * m).reshape(m, m)
-        else:  # the wins of the drawn clusters: how often each was drawn times what it holds
-            k = per_cluster.shape[0]
-            wins = (per_cluster.T @ np.bincount(rng.integers(0, k, k), minlength=k)).reshape(m, m)
-        rounds[r] = bradley_terry_wins(wins, start=theta, ref=ref, models=models)
+    rounds, degenerate = _bootstrap(full, cells, cell_ws, per_cluster, theta, ref, n_rounds, seed)
     tail = (1 - confidence) / 2 * 100
     table = pd.DataFrame(index=pd.Index(models, name="model"))
     for name, values, boot in [
@@ -187,7 +210,38 @@ def bradley_terry_battles(
     table["battles"] = played.reindex(table.index, fill_value=0).astype(int)
     if anchor is None:
         table = table.drop(columns=["win_rate_vs_anchor", "win_rate_vs_anchor_low", "win_rate_vs_anchor_high"])
-    return Ratings(table.sort_values("elo", ascending=False), anchor, confidence, n_rounds)
+    return Ratings(table.sort_values("elo", ascending=False), anchor, confidence, n_rounds, degenerate)
+
+
+def _bootstrap(
+    full: np.ndarray,
+    cells: np.ndarray,
+    cell_ws: np.ndarray,
+    per_cluster: sparse.csr_matrix | None,
+    theta: np.ndarray,
+    ref: int,
+    n_rounds: int,
+    seed: int,
+) -> tuple[np.ndarray, int]:
+    """Strengths of each resample (rounds x models) and how many resamples needed pseudo-ties."""
+    m, n = full.shape[0], cells.shape[0]
+    met = (full + full.T) > 0
+    battle_w = cell_ws.sum(axis=1)
+    pseudo = PSEUDO_TIE * float(battle_w[battle_w > 0].min())
+    rng = np.random.default_rng(seed)
+    rounds = np.empty((n_rounds, m))
+    degenerate = 0
+    for r in range(n_rounds):
+        if per_cluster is None:
+            idx = rng.integers(0, n, n)
+            wins = np.bincount(cells[idx].ravel(), cell_ws[idx].ravel(), m * m).reshape(m, m)
+        else:  # the wins of the drawn clusters: how often each was drawn times what it holds
+            k = per_cluster.shape[0]
+            wins = (per_cluster.T @ np.bincount(rng.integers(0, k, k), minlength=k)).reshape(m, m)
+        wins, padded = _fittable_resample(wins, met, pseudo)
+        degenerate += padded
+        rounds[r] = _fit(wins, theta, ref)
+    return rounds, degenerate
 
 
 def _cluster_wins(clusters: pd.Series, cells: np.ndarray, cell_ws: np.ndarray, size: int) -> sparse.csr_matrix:

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from jury.records import TIE_SCORE
+from jury.stats.intervals import mean_interval
 
 DRAW = TIE_SCORE  # a score of exactly ½ is a draw
 
@@ -25,7 +26,7 @@ class PairwiseWinRate:
 
     value: float  # mean score: ties and fractional preferences count as they are
     standard_error: float  # sample standard error of the mean (ddof=1)
-    ci_low: float  # percentile bootstrap
+    ci_low: float  # stats.intervals.mean_interval: Clopper-Pearson on the score total
     ci_high: float
     confidence: float
     n: int
@@ -55,41 +56,6 @@ def bootstrap_mean_ci(
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-# Resamples drawn per block in the cluster bootstrap: bounds memory at BLOCK x clusters indices.
-_BLOCK = 250
-
-
-def cluster_bootstrap_mean_ci(
-    values: ArrayLike,
-    clusters: Sequence[Hashable],
-    *,
-    confidence: float = 0.95,
-    n_resamples: int = 2000,
-    seed: int = 0,
-) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean of all values, resampling whole clusters (e.g. the turns
-    of one conversation, which are not independent). Each resample's statistic is the mean over every
-    value of the drawn clusters, so clusters weigh by their size, as in the point estimate. Clusters
-    of one value each are the ordinary bootstrap, and go to `bootstrap_mean_ci` so its numbers stay put."""
-    x = np.asarray(values, dtype=float)
-    if len(clusters) != x.size:
-        raise ValueError(f"{x.size} values but {len(clusters)} cluster labels")
-    labels = {c: k for k, c in enumerate(dict.fromkeys(clusters))}
-    index = np.array([labels[c] for c in clusters], dtype=int)
-    counts = np.bincount(index, minlength=len(labels))
-    if x.size == 0 or (counts == 1).all() or np.ptp(x) == 0:
-        return bootstrap_mean_ci(x, confidence=confidence, n_resamples=n_resamples, seed=seed)
-    sums = np.bincount(index, weights=x, minlength=len(labels))
-    rng = np.random.default_rng(seed)
-    means = []
-    for start in range(0, n_resamples, _BLOCK):
-        drawn = rng.integers(0, len(labels), size=(min(_BLOCK, n_resamples - start), len(labels)))
-        means.append(sums[drawn].sum(axis=1) / counts[drawn].sum(axis=1))
-    tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(np.concatenate(means), [tail, 100 - tail])
-    return float(low), float(high)
-
-
 def cluster_standard_error(values: ArrayLike, clusters: Sequence[Hashable]) -> float:
     """Cluster-robust standard error of the mean of all values (the sandwich estimator with the
     G/(G-1) small-sample factor); with clusters of one value it is the usual std(ddof=1)/sqrt(n)."""
@@ -103,10 +69,9 @@ def cluster_standard_error(values: ArrayLike, clusters: Sequence[Hashable]) -> f
     return float(np.sqrt(g / (g - 1) * (residual**2).sum()) / x.size)
 
 
-def win_rate_scores(
-    scores: ArrayLike, *, confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0
-) -> PairwiseWinRate:
-    """Win rate of per-item scores; NaN scores (abstentions) must be removed by the caller, so we refuse them."""
+def win_rate_scores(scores: ArrayLike, *, confidence: float = 0.95) -> PairwiseWinRate:
+    """Win rate of per-item scores; NaN scores (abstentions) must be removed by the caller, so we refuse them.
+    The CI is the one every win rate of jury carries (stats.intervals), which keeps its coverage at 0 and 1."""
     x = np.asarray(scores, dtype=float)
     if np.isnan(x).any():
         raise ValueError("scores contain NaN: drop abstentions before computing a win rate and report their count")
@@ -117,7 +82,7 @@ def win_rate_scores(
     if n == 0:
         nan = float("nan")
         return PairwiseWinRate(nan, nan, nan, nan, confidence, 0, 0, 0, 0, nan)
-    low, high = bootstrap_mean_ci(x, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    low, high = mean_interval(x, confidence=confidence)
     return PairwiseWinRate(
         value=float(x.mean()),
         standard_error=float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan"),

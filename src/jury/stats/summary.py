@@ -1,7 +1,7 @@
 """All the numbers a run reports, computed once from votes; reports only render them.
 
 A multi-turn run has one vote per turn: its win rates are over every turn's verdict, with CIs
-that resample conversations (the turns of one item are not independent), and `per_turn` breaks
+that treat a conversation's turns as one cluster (they are not independent), and `per_turn` breaks
 the panel's win rate down by turn. Single-turn runs have no clusters and no `per_turn`.
 """
 
@@ -82,7 +82,7 @@ def summarize(
         per_judge.append(
             JudgeStats(
                 judge=judge,
-                win_rate=win_rate_with_ci([v.per_judge[judge] for v in votes], seed=seed, clusters=clusters),
+                win_rate=win_rate_with_ci([v.per_judge[judge] for v in votes], clusters=clusters),
                 position_consistency=consistency.get(judge, Consistency(None, 0)),
                 agreement_with_panel=agreement_with_panel(votes, judge),
                 abstentions=len(mine),
@@ -90,21 +90,21 @@ def summarize(
             )
         )
     return RunStats(
-        win_rate=win_rate_with_ci([v.outcome for v in votes], seed=seed, clusters=clusters),
+        win_rate=win_rate_with_ci([v.outcome for v in votes], clusters=clusters),
         judges=tuple(per_judge),
         pair_agreement=judge_pair_agreement(votes, judges),
         unanimous=_unanimity(votes),
         agreement=_agreement(votes, judges, seed, clusters) if len(judges) >= 2 and votes else None,
-        per_turn=_per_turn(votes, turns or {}, seed),
+        per_turn=_per_turn(votes, turns or {}),
     )
 
 
-def _per_turn(votes: Sequence[Vote], turns: Mapping[str, int], seed: int) -> dict[int, WinRate]:
+def _per_turn(votes: Sequence[Vote], turns: Mapping[str, int]) -> dict[int, WinRate]:
     """Each item has at most one vote per turn, so within a turn the verdicts are independent."""
     numbers = sorted({turns.get(v.unit_id, 1) for v in votes})
     if not numbers or numbers[-1] == 1:
         return {}
-    return {n: win_rate_with_ci([v.outcome for v in votes if turns.get(v.unit_id, 1) == n], seed=seed) for n in numbers}
+    return {n: win_rate_with_ci([v.outcome for v in votes if turns.get(v.unit_id, 1) == n]) for n in numbers}
 
 
 def _agreement(

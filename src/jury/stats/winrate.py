@@ -1,7 +1,9 @@
-"""Win rate against a baseline, ties counted as half a win, with a seeded bootstrap CI.
+"""Win rate against a baseline, ties counted as half a win, with a CI that keeps its coverage at 0 and 1.
 
-Verdicts that are not independent (the turns of one conversation) name their cluster, and the CI
-and standard error then resample and sum whole clusters instead of single verdicts."""
+The CI is stats.intervals.mean_interval: Clopper-Pearson on the score total (exact for wins and
+losses, conservative with ties). Verdicts that are not independent (the turns of one conversation)
+name their cluster; the CI then uses the clusters' effective sample size and the standard error is
+cluster-robust."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from jury.records import Preference
-from jury.stats.pairwise import bootstrap_mean_ci, cluster_bootstrap_mean_ci, cluster_standard_error
+from jury.stats.intervals import mean_interval
+from jury.stats.pairwise import cluster_standard_error
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,10 @@ def win_rate_with_ci(
     outcomes: Sequence[Preference | None],
     *,
     confidence: float = 0.95,
-    n_resamples: int = 2000,
-    seed: int = 0,
     clusters: Sequence[Hashable] | None = None,
 ) -> WinRate:
-    """Abstentions are left out of the rate and counted apart; the CI is a percentile bootstrap.
-    `clusters`, one label per outcome, makes it a cluster bootstrap (see cluster_bootstrap_mean_ci)."""
+    """Abstentions are left out of the rate and counted apart. `clusters`, one label per outcome,
+    marks outcomes that are not independent (see stats.intervals)."""
     if clusters is not None and len(clusters) != len(outcomes):
         raise ValueError(f"{len(outcomes)} outcomes but {len(clusters)} cluster labels")
     kept = [k for k, o in enumerate(outcomes) if o is not None]
@@ -46,12 +47,11 @@ def win_rate_with_ci(
     counts = {p: sum(1 for o in judged if o is p) for p in Preference}
     abstained = len(outcomes) - len(judged)
     value = float(scores.mean()) if scores.size else float("nan")
-    if clusters is None:
-        low, high = bootstrap_mean_ci(scores, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    labels = None if clusters is None else [clusters[k] for k in kept]
+    low, high = mean_interval(scores, labels, confidence=confidence)
+    if labels is None:
         se = float(scores.std(ddof=1) / np.sqrt(scores.size)) if scores.size > 1 else float("nan")
     else:
-        labels = [clusters[k] for k in kept]
-        low, high = cluster_bootstrap_mean_ci(scores, labels, confidence=confidence, n_resamples=n_resamples, seed=seed)
         se = cluster_standard_error(scores, labels)
     return WinRate(
         value=value,
