@@ -9,9 +9,9 @@ import pytest
 
 from jury.errors import JuryError
 from jury.io.formats import alpaca_eval, arena_hard, lm_eval_samples, mt_bench, plain
+from jury.io.outputs import load_outputs_file, read_output_rows
 from jury.records import Item
 from jury.tasks import load_task
-from jury.tasks.formats import load_outputs_file, read_output_rows
 
 from .conftest import SHARED_DATA
 from .helpers import ROWS, write_task

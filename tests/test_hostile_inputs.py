@@ -12,10 +12,10 @@ import pytest
 
 from jury import cli
 from jury.errors import JuryError
+from jury.io.outputs import load_outputs_file
 from jury.io.rows import MAX_LINE_BYTES
 from jury.store import CallStore
 from jury.tasks import load_task
-from jury.tasks.formats import load_outputs_file
 
 from .helpers import ROWS, write_task
 

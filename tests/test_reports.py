@@ -211,5 +211,33 @@ def test_report_and_compare_accept_a_run_id_and_refuse_runs_of_different_baselin
     assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel),
                   "--baseline-outputs", str(base)).exit_code == 0  # fmt: skip
     (other,) = (p for p in (workdir / "reports").iterdir() if p != run_dir)
-    with pytest.raises(JuryError, match="different baselines"):
+    with pytest.raises(JuryError, match=r"not comparable: different baselines \('base' and 'other-base'\)"):
         invoke("compare", run_dir.name, other.name)
+
+
+def test_compare_refuses_runs_judged_by_different_panels_or_baseline_texts_unless_allowed(run_dir, workdir, scripts):
+    task, panel = workdir / "tasks" / "mini.yaml", workdir / "panels" / "test.yaml"
+    reweighted = workdir / "panels" / "reweighted.yaml"
+    reweighted.write_text(panel.read_text().replace("name: test", "name: reweighted").replace(
+        "  rule: majority", "  rule: weighted"))  # fmt: skip
+    assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(reweighted)).exit_code == 0
+    (other,) = (p for p in (workdir / "reports").iterdir() if p != run_dir)
+    with pytest.raises(JuryError, match=r"not comparable: different panel rule: 'test' vs 'reweighted'") as info:
+        invoke("compare", str(run_dir), str(other))
+    assert "--allow-different-panels" in (info.value.fix or "")
+    allowed = CliRunner().invoke(cli.app, ["compare", str(run_dir), str(other), "--allow-different-panels"])
+    assert allowed.exit_code == 0 and "warning: different panel rule" in allowed.output
+
+    # the same baseline name over different answers is not the same baseline
+    same_name = workdir / "base.jsonl"
+    same_name.write_text("".join(json.dumps({"id": f"q{k}", "output": f"other {k}"}) + "\n" for k in range(1, 5)))
+    assert invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel),
+                  "--baseline-outputs", str(same_name)).exit_code == 0  # fmt: skip
+    (third,) = (p for p in (workdir / "reports").iterdir() if p not in (run_dir, other))
+    with pytest.raises(JuryError, match=r"different baseline answers on 4 shared item\(s\)"):
+        invoke("compare", str(run_dir), str(third))
+
+
+def test_compare_prints_the_level_it_tests_at(workdir, run_dir):
+    out = CliRunner().invoke(cli.app, ["compare", str(run_dir), str(run_dir), "--alpha", "0.025"]).output
+    assert "one-sided 97.5% upper bound" in " ".join(out.split())

@@ -12,7 +12,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from jury.records import Preference, Vote
-from jury.stats.compare import compare_votes
+from jury.stats.compare import regression_test
 from jury.stats.intervals import mean_interval
 from jury.stats.kappa import cohen_kappa_labels
 from jury.stats.pairwise import cluster_standard_error
@@ -140,16 +140,16 @@ def test_summary_of_a_single_turn_run_is_unchanged():
 def test_compare_pairs_items_not_turns():
     a = {f"i{k}": o for k, o in enumerate([C, C, T, C, B, C, C, T, C, C, C, T])}
     b = {f"i{k}": o for k, o in enumerate([B, C, B, T, B, C, B, B, T, C, B, B])}
-    once = compare_votes(_votes(a), _votes(b), seed=1)
+    once = regression_test(_votes(a), _votes(b))
     # the same verdicts on both turns of every item: twice the verdicts, no more evidence
     twice_a = {f"{i}#turn{t}": o for i, o in a.items() for t in (1, 2)}
     twice_b = {f"{i}#turn{t}": o for i, o in b.items() for t in (1, 2)}
     items = {u: u.split("#")[0] for u in twice_a}
-    clustered = compare_votes(_votes(twice_a), _votes(twice_b), seed=1, items=items)
-    naive = compare_votes(_votes(twice_a), _votes(twice_b), seed=1)
-    assert clustered.shared_items == once.shared_items == 12 and naive.shared_items == 24
-    assert clustered.paired.p_value == pytest.approx(once.paired.p_value)
-    assert naive.paired.p_value < clustered.paired.p_value  # counting turns as independent overstates the evidence
+    clustered = regression_test(_votes(twice_a), _votes(twice_b), items=items)
+    naive = regression_test(_votes(twice_a), _votes(twice_b))
+    assert clustered.n == once.n == 12 and naive.n == 24
+    assert clustered.p_value == pytest.approx(once.p_value)
+    assert naive.p_value < clustered.p_value  # counting turns as independent overstates the evidence
 
 
 def test_summary_kappa_between_judges_resamples_conversations():

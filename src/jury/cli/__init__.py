@@ -61,3 +61,7 @@ def main() -> None:
     except JuryError as exc:
         stderr.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
+    except OSError as exc:  # the machine's refusal (disk full, permission, read-only folder): not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        stderr.print(f"error: {where}{exc.strerror or exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -43,7 +43,14 @@ def calibrate(
     Each judge, the panel as written and the calibrated panel are scored against the human winners
     (accuracy, Cohen's kappa with CI, position consistency). The calibrated panel pools the judges'
     log-odds with weights from a logistic regression; its row is predicted from folds it was not
-    fitted on, and is compared with the best single judge, paired over the same items."""
+    fitted on, and is compared with the best single judge, paired over the same items.
+
+    **Examples**
+
+    `jury calibrate --panel local --labels my_labelled_pairs.jsonl`
+
+    `jury calibrate --panel panels/my_panel.yaml --labels pairs.jsonl --folds 10 --write-weights`
+    """
     pairs = load_labels(labels)
     report = run_calibration(panel, pairs, store=store, folds=folds, seed=seed)
     out = Console()

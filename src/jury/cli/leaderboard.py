@@ -20,7 +20,17 @@ def submit(
     replace: Annotated[bool, typer.Option("--replace", help="Replace this model's entry (history is kept).")] = False,
     store: Annotated[Path | None, typer.Option(help="State folder (cache of model calls).")] = None,
 ) -> None:
-    """Validate a submission, judge it against the board's baseline with the board's panel, re-rank."""
+    """Validate a submission, judge it against the board's baseline with the board's panel, re-rank.
+
+    The outputs file must answer every board item exactly once (ids or instruction texts); the
+    submitted file is kept in the board folder, and a model already on the board needs --replace.
+
+    **Examples**
+
+    `jury leaderboard submit --board boards/my-board --outputs my_model.jsonl --model my-model-v1`
+
+    `jury leaderboard submit --board boards/my-board --outputs v2.json --model my-model-v1 --replace`
+    """
     from jury.leaderboard.board import load_board
     from jury.leaderboard.board import submit as submit_outputs
     from jury.leaderboard.render import print_table, write_files

@@ -15,10 +15,10 @@ from typing import Any
 
 from jury.errors import JuryError
 from jury.io.imported import match_outputs
+from jury.io.outputs import read_output_rows
 from jury.records import Item
 from jury.report.files import write_report
 from jury.results.run_result import RunResult
-from jury.tasks.formats import read_output_rows
 from jury.tasks.loader import load_task
 from jury.workflows.judging import ProgressSink
 from jury.workflows.pipeline import RunConfig, run

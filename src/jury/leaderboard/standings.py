@@ -94,8 +94,8 @@ def _ratings(runs: dict[str, RunResult], baseline: str, seed: int) -> tuple[pd.D
         return None, "no submissions", 0
     try:
         fit = bradley_terry_battles(_battles(runs, baseline), anchor=baseline, n_rounds=BT_ROUNDS, seed=seed)
-    except JuryError as exc:
-        return None, exc.problem, 0
+    except ValueError as exc:  # the fit's documented failure: no finite ratings exist for these battles
+        return None, str(exc), 0
     return fit.table, "", fit.degenerate_rounds
 
 

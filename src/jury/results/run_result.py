@@ -152,11 +152,44 @@ def derive_result(record: RunRecord, report_dir: Path) -> RunResult:
     )
 
 
-def check_comparable(a: RunResult, b: RunResult) -> None:
-    """A paired comparison only means something on the same task against the same baseline."""
-    for what, x, y in (("task", a.spec.task.name, b.spec.task.name), ("baseline", a.baseline_name, b.baseline_name)):
-        if x != y:
-            raise JuryError(
-                f"the runs have different {what}s ('{x}' and '{y}')",
-                fix=f"compare two runs of the same {what}",
-            )
+def _panel_identity(panel: PanelSpec) -> dict[str, object]:
+    """What makes two panels give the same verdicts: their judges (model, strategy, prompt text, parser,
+    weight, margins), mode and rules; not the panel's name, file path or notes."""
+    judges = [
+        (j.name, j.model, j.strategy, j.prompt, j.parser, j.weight, j.tie_margin, j.max_tokens) for j in panel.judges
+    ]
+    return {"judges": judges, "mode": panel.mode, "rule": panel.rule, "tie_rule": panel.tie_rule,
+            "quorum": panel.quorum, "score tie margin": panel.score_tie_margin, "seed": panel.seed}  # fmt: skip
+
+
+def comparability_problems(a: RunResult, b: RunResult) -> list[str]:
+    """Why a paired comparison of A and B would not measure the candidate alone: each difference named."""
+    problems = []
+    if a.spec.task.name != b.spec.task.name:
+        problems.append(f"different tasks ('{a.spec.task.name}' and '{b.spec.task.name}')")
+    if a.baseline_name != b.baseline_name:
+        problems.append(f"different baselines ('{a.baseline_name}' and '{b.baseline_name}')")
+    base_a, base_b = a.baseline, b.baseline
+    changed = sorted(k for k in base_a.keys() & base_b.keys() if base_a[k] != base_b[k])
+    if changed:
+        problems.append(f"different baseline answers on {len(changed)} shared item(s), e.g. '{changed[0]}'")
+    pa, pb = _panel_identity(a.panel), _panel_identity(b.panel)
+    for key in pa:
+        if pa[key] != pb[key]:
+            what = "judges (model, strategy, prompt, parser or weight)" if key == "judges" else f"panel {key}"
+            problems.append(f"different {what}: '{a.panel.name}' vs '{b.panel.name}'")
+    return problems
+
+
+def check_comparable(a: RunResult, b: RunResult, *, allow_different_panels: bool = False) -> list[str]:
+    """A paired comparison measures the candidate only when everything else is the same; the task must
+    match, the rest may differ only when the user says so. Returns the differences that were allowed."""
+    problems = comparability_problems(a, b)
+    fatal = [p for p in problems if p.startswith("different tasks")]
+    if fatal or (problems and not allow_different_panels):
+        raise JuryError(
+            f"the runs are not comparable: {'; '.join(problems)}",
+            fix="compare runs of the same task, baseline and panel"
+            + ("" if fatal else ", or pass --allow-different-panels to compare anyway"),
+        )
+    return problems

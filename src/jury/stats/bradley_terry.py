@@ -34,8 +34,6 @@ from scipy import optimize, sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.special import expit, log_expit
 
-from jury.errors import JuryError
-
 ELO_SCALE = 400 / math.log(10)  # one Elo point: a 400-point gap is 10:1 odds
 WINNERS = ("model_a", "model_b", "tie")
 GRADIENT_TOLERANCE = 1e-7  # on the mean log-likelihood per unit of battle weight: ~1e-3 Elo
@@ -55,18 +53,18 @@ def win_matrix_battles(
     code = {m: i for i, m in enumerate(names)}
     missing = (set(model_a) | set(model_b)) - set(code)
     if missing:
-        raise JuryError(f"battles name models {sorted(missing)} that are not in the given model list")
+        raise ValueError(f"battles name models {sorted(missing)} that are not in the given model list")
     a = np.fromiter((code[m] for m in model_a), dtype=np.int64, count=len(model_a))
     b = np.fromiter((code[m] for m in model_b), dtype=np.int64, count=len(model_b))
     unknown = set(pd.unique(np.asarray(winner, dtype=object))) - set(WINNERS)
     if unknown:
-        raise JuryError(f"unknown battle winner {sorted(map(str, unknown))}: use one of {list(WINNERS)}")
+        raise ValueError(f"unknown battle winner {sorted(map(str, unknown))}: use one of {list(WINNERS)}")
     outcome = pd.Categorical(winner, categories=WINNERS)
     w = np.ones(len(a)) if weight is None else np.asarray(weight, dtype=float)
     if w.shape != a.shape or not np.all(np.isfinite(w)) or (w < 0).any():
-        raise JuryError("battle weights must be one finite, non-negative number per battle")
+        raise ValueError("battle weights must be one finite, non-negative number per battle")
     if (a == b).any():
-        raise JuryError("a battle pits a model against itself: drop those rows")
+        raise ValueError("a battle pits a model against itself: drop those rows")
     m = len(names)
     won_by_a = a * m + b  # cell (winner, loser)
     won_by_b = b * m + a
@@ -97,17 +95,17 @@ def bradley_terry_wins(
     wins: np.ndarray, *, start: np.ndarray | None = None, ref: int = 0, models: Sequence[str] | None = None
 ) -> np.ndarray:
     """Maximum-likelihood strengths (natural-log odds scale, theta[ref] = 0) from wins[i, j] = weight of
-    i's wins over j. Raises JuryError when the MLE does not exist or the optimiser does not converge."""
+    i's wins over j. Raises ValueError when the MLE does not exist or the optimiser does not converge."""
     wins = np.asarray(wins, dtype=float)
     m = wins.shape[0]
     if m < 2:
-        raise JuryError("Bradley-Terry needs at least two models")
+        raise ValueError("Bradley-Terry needs at least two models")
     n_parts, labels = connected_components(wins > 0, directed=True, connection="strong")
     if n_parts > 1:
         sizes = np.bincount(labels)
         small = np.flatnonzero(labels == np.argmin(sizes))
         names = [models[i] for i in small] if models is not None else small.tolist()
-        raise JuryError(
+        raise ValueError(
             f"Bradley-Terry ratings are unbounded: models {names} never lose (or never win) "
             "against the others. Add battles (or ties) linking them, or drop them."
         )
@@ -138,7 +136,7 @@ def _fit(wins: np.ndarray, start: np.ndarray | None, ref: int) -> np.ndarray:
     # trust-exact may stop with "bad approximation" once rounding noise dominates: the gradient decides
     stationary = np.all(np.isfinite(result.x)) and np.abs(result.jac).max() < GRADIENT_TOLERANCE
     if not (result.success or stationary):
-        raise JuryError(
+        raise ValueError(
             f"Bradley-Terry fit did not converge: {result.message} (largest gradient {np.abs(result.jac).max():.2g})"
         )
     return np.insert(result.x, ref, 0.0)
@@ -189,7 +187,7 @@ def bradley_terry_battles(
     weight = battles["weight"].to_numpy(dtype=float) if "weight" in battles else None
     models, cell, cell_w = win_matrix_battles(battles["model_a"], battles["model_b"], battles["winner"], weight)
     if anchor is not None and anchor not in models:
-        raise JuryError(f"anchor model {anchor!r} is not in the battles; choose one of {list(models)}")
+        raise ValueError(f"anchor model {anchor!r} is not in the battles; choose one of {list(models)}")
     m, n = len(models), len(battles)
     ref = models.index(anchor) if anchor is not None else 0
     full = np.bincount(cell, cell_w, m * m).reshape(m, m)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from jury.errors import JuryError
 from jury.store.migrations import migrate
 
 
@@ -37,14 +38,21 @@ class CallStore:
     """One SQLite file; each reply is committed the moment it arrives (WAL, one writer lock)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._lock:
-            migrate(self._db)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._lock:
+                migrate(self._db)
+        except (OSError, sqlite3.DatabaseError) as exc:  # a file where the folder should be, a foreign file, ...
+            raise JuryError(
+                f"cannot open the store: {type(exc).__name__}: {exc}",
+                where=str(path),
+                fix="point --store (or $JURY_HOME) at a folder jury may write to",
+            ) from None
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self._lock:
