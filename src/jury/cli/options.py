@@ -9,13 +9,17 @@ from typing import Annotated
 
 import typer
 
-from jury.workflows.pipeline import DEFAULT_CANDIDATE, DEFAULT_PANEL, DEFAULT_TASK
+from jury.workflows.pipeline import DEFAULT_CANDIDATE, DEFAULT_PANEL
 
 INPUTS, PANEL, CALLS, OUTPUT = "What is judged", "Who judges", "Model calls", "Output"
 
 Task = Annotated[
-    str,
-    typer.Option(help="Task name (from tasks/) or path to an lm-eval task YAML or data file.", rich_help_panel=INPUTS),
+    str | None,
+    typer.Option(
+        help="Task name (from tasks/ or lm-eval's registry) or path to an lm-eval task YAML or data file. Default: "
+        "the instructions the imported outputs files carry, else the built-in demo task.",
+        rich_help_panel=INPUTS,
+    ),
 ]
 Candidate = Annotated[
     str,
@@ -50,6 +54,15 @@ BaselineOutputs = Annotated[
     typer.Option(
         help="File of baseline answers: JSONL/JSON/CSV (id or instruction, output), AlpacaEval, MT-Bench or "
         "Arena-Hard answers. Default: the task's own baseline answers.",
+        rich_help_panel=INPUTS,
+    ),
+]
+Baseline = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        help="A model that answers as the baseline (a litellm model string, e.g. openai/gpt-4o-mini): generated, "
+        "cached and resumed like the candidate's answers.",
         rich_help_panel=INPUTS,
     ),
 ]
@@ -150,4 +163,4 @@ DryRun = Annotated[
     ),
 ]
 
-DEFAULTS = {"task": DEFAULT_TASK, "candidate": DEFAULT_CANDIDATE, "panel": DEFAULT_PANEL}
+DEFAULTS = {"candidate": DEFAULT_CANDIDATE, "panel": DEFAULT_PANEL}

@@ -64,10 +64,11 @@ def _execute(config: RunConfig) -> None:
 
 
 def run(
-    task: o.Task = o.DEFAULTS["task"],
+    task: o.Task = None,
     candidate: o.Candidate = o.DEFAULTS["candidate"],
     candidate_outputs: o.CandidateOutputs = None,
     candidate_name: o.CandidateName = None,
+    baseline: o.Baseline = None,
     baseline_outputs: o.BaselineOutputs = None,
     baseline_name: o.BaselineName = None,
     limit: o.Limit = None,
@@ -99,7 +100,10 @@ def run(
 
     `jury run --task my_task.yaml --candidate hosted_vllm/my-finetune --panel poll --max-cost 2`
 
-    `jury run --candidate-outputs mine.jsonl --baseline-outputs chatgpt.jsonl --task instructions.jsonl`
+    `jury run --task alpaca_eval.json --candidate hosted_vllm/my-finetune --baseline openai/gpt-4o-mini`
+
+    `jury run --candidate-outputs mine.jsonl --baseline-outputs chatgpt.json` (the task: the instructions both
+    files answer)
     """
     policy = CallPolicy(
         concurrency=concurrency,
@@ -117,6 +121,7 @@ def run(
         candidate=candidate,
         candidate_outputs=candidate_outputs,
         candidate_name=candidate_name,
+        baseline_model=baseline,
         baseline_outputs=baseline_outputs,
         baseline_name=baseline_name,
         limit=limit,
@@ -135,8 +140,9 @@ def run(
 
 def judge(
     candidate_outputs: o.RequiredCandidateOutputs,
-    task: o.Task = o.DEFAULTS["task"],
+    task: o.Task = None,
     candidate_name: o.CandidateName = None,
+    baseline: o.Baseline = None,
     baseline_outputs: o.BaselineOutputs = None,
     baseline_name: o.BaselineName = None,
     limit: o.Limit = None,
@@ -155,7 +161,8 @@ def judge(
     seed: o.Seed = 0,
     reports_dir: o.ReportsDir = Path("reports"),
 ) -> None:
-    """Judge answers you already have (e.g. lm-eval --log_samples) against the baseline; nothing is generated.
+    """Judge answers you already have (e.g. lm-eval --log_samples) against the baseline; the candidate's
+    answers are never generated.
 
     **Examples**
 
@@ -179,6 +186,7 @@ def judge(
             task=task,
             candidate_outputs=candidate_outputs,
             candidate_name=candidate_name,
+            baseline_model=baseline,
             baseline_outputs=baseline_outputs,
             baseline_name=baseline_name,
             limit=limit,
@@ -193,9 +201,10 @@ def judge(
 
 
 def estimate(
-    task: o.Task = o.DEFAULTS["task"],
+    task: o.Task = None,
     candidate: o.Candidate = o.DEFAULTS["candidate"],
     candidate_outputs: o.CandidateOutputs = None,
+    baseline: o.Baseline = None,
     baseline_outputs: o.BaselineOutputs = None,
     limit: o.Limit = None,
     columns: o.Columns = None,
@@ -213,6 +222,7 @@ def estimate(
             task=task,
             candidate=candidate,
             candidate_outputs=candidate_outputs,
+            baseline_model=baseline,
             baseline_outputs=baseline_outputs,
             limit=limit,
             allow_partial=allow_partial,

@@ -34,7 +34,9 @@ def wr_text(w: WinRate) -> str:
 def units_text(result: RunResult) -> str:
     """How much was judged: "5 items", or for a multi-turn run "5 items, 10 turns judged"."""
     turns = f", {len(result.units)} turns judged" if is_multi_turn(result.units) else ""
-    return f"{len(result.items)} items{turns}"
+    # a task built from the outputs files says where its items came from
+    source = f": {result.spec.task.description}" if result.spec.task.format == "outputs" else ""
+    return f"{len(result.items)} items{turns}{source}"
 
 
 PER_TURN_NOTE = (

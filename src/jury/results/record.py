@@ -50,6 +50,7 @@ class RunSpec:
     limit: int | None = None
     candidate_outputs: str | None = None  # the imported files, when the answers were not generated
     baseline_outputs: str | None = None
+    baseline_model: str | None = None  # the model that generated the baseline's answers (--baseline)
     allow_partial: bool = False
     # items left out because an imported outputs file had no answer for them (--allow-partial)
     dropped_items: tuple[str, ...] = ()

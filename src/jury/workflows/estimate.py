@@ -30,28 +30,36 @@ class Estimate:
 
 def estimate(config: RunConfig) -> Estimate:
     plan = plan_run(config)
-    task, panel, baseline, imported = plan.task, plan.panel, plan.baseline, plan.imported
+    task, panel, imported = plan.task, plan.panel, plan.imported
     store = CallStore(jury_home(config.store) / "cache.sqlite")
     try:
         # first turns only: later turns' requests depend on the answers to earlier ones
-        gen = (
-            [
-                ModelRequest(model=config.candidate, messages=conversation(i, ()), max_tokens=task.max_tokens)
-                for i in task.items
-            ]
-            if imported is None
-            else []
-        )
+        generators = [config.candidate] if imported is None else []
+        generators += [plan.baseline_model] if plan.baseline is None and plan.baseline_model else []
+        gen = [
+            ModelRequest(model=model, messages=conversation(i, ()), max_tokens=task.max_tokens)
+            for model in generators
+            for i in task.items
+        ]
         stored = [store.get(r.key()) for r in gen]
         single_turn = all(len(user_turns(i)) == 1 for i in task.items)
-        exact = imported is not None or (single_turn and all(s is not None for s in stored))
-        if imported is not None:
-            candidate = imported
-        else:
-            candidate = {
-                item.item_id: ((s["text"].strip(),) if exact and s else baseline[item.item_id])
-                for item, s in zip(task.items, stored, strict=True)
+        exact = not gen or (single_turn and all(s is not None for s in stored))
+        answers = {(r.model, r.messages): s["text"].strip() for r, s in zip(gen, stored, strict=True) if s}
+        # answers not made yet: the baseline's stand in (or the reference, the question) to size judge prompts
+        stand_in = plan.baseline or {i.item_id: (i.reference or i.prompt,) * len(user_turns(i)) for i in task.items}
+
+        def side(given: dict | None, model: str | None) -> dict:
+            if given is not None:
+                return given
+            return {
+                i.item_id: (answers[(model, conversation(i, ()))],)
+                if exact and (model, conversation(i, ())) in answers
+                else stand_in[i.item_id]
+                for i in task.items
             }
+
+        candidate = side(imported, config.candidate)
+        baseline = side(plan.baseline, plan.baseline_model)
         # escalate mode: the worst case asks the third judge on every unit
         every = (lambda _unit: panel.judges) if panel.mode == "escalate" else None
         units = judged_units(task.items, candidate, baseline)

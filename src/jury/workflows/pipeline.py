@@ -29,6 +29,7 @@ from jury.records import Judgment, Output, Usage
 from jury.results.record import RunRecord, RunSpec, RunStatus, TaskInfo
 from jury.results.run_result import RunResult, derive_result
 from jury.store import CallStore
+from jury.tasks.from_outputs import task_from_outputs
 from jury.tasks.loader import Task, load_task
 from jury.turns import answers_of, baseline_answers, output_of
 from jury.workflows.judging import NoProgress, ProgressSink, RunStopped, generate, judge
@@ -43,10 +44,13 @@ DEFAULT_PANEL = "local"
 
 @dataclass(frozen=True)
 class RunConfig:
-    task: str = DEFAULT_TASK
+    # None: the instructions the imported outputs files carry, else the built-in demo task
+    task: str | None = None
     candidate: str = DEFAULT_CANDIDATE
     baseline_outputs: Path | None = None
     baseline_name: str | None = None
+    # a litellm model that answers as the baseline (generated, cached and resumed like the candidate)
+    baseline_model: str | None = None
     panel: str = DEFAULT_PANEL
     limit: int | None = None
     seed: int = 0
@@ -73,24 +77,28 @@ class RunPlan:
     panel: PanelSpec
     candidate: str  # the name reported: the litellm model, or the imported file's model
     baseline_name: str
-    baseline: Answers
+    baseline: Answers | None  # None when the baseline model generates them (baseline_model)
     imported: Answers | None  # the candidate's imported answers; None when they are generated
     dropped: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()  # judges left out for being of the candidate's family
+    baseline_model: str | None = None
 
 
-def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, Answers]:
+def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, Answers | None]:
+    """(name, answers): an outputs file, a model that will answer (answers None), or the task's own."""
     if config.baseline_outputs is not None:
         imported = import_outputs(
             config.baseline_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
         )
         return config.baseline_name or config.baseline_outputs.stem, imported.turns
+    if config.baseline_model is not None:
+        return config.baseline_name or config.baseline_model, None
     missing = [i.item_id for i in task.items if i.baseline is None]
     if missing:
         raise JuryError(
             f"task '{task.name}' has no baseline answers (item '{missing[0]}')",
             where=str(task.path),
-            fix="pass --baseline-outputs FILE",
+            fix="pass --baseline MODEL to generate them, or --baseline-outputs FILE",
         )
     return task.baseline_name or "baseline", {i.item_id: baseline_answers(i) for i in task.items}
 
@@ -110,14 +118,29 @@ def keep_answered(task: Task, *answered: Answers) -> tuple[Task, tuple[str, ...]
     return replace(task, items=kept), dropped
 
 
+def load_run_task(config: RunConfig) -> Task:
+    """--task when given; else the instructions the imported outputs carry; else the demo task. Files of
+    outputs never fall back to the demo: their answers would be matched against the wrong questions."""
+    if config.task is not None:
+        return load_task(config.task, limit=config.limit, columns=dict(config.columns))
+    files = [p for p in (config.candidate_outputs, config.baseline_outputs) if p is not None]
+    if files:
+        return task_from_outputs(files, dict(config.columns), config.limit)
+    return load_task(DEFAULT_TASK, limit=config.limit, columns=dict(config.columns))
+
+
 def check_run(config: RunConfig) -> tuple[Task, PanelSpec]:
     """Everything that can be checked before a model is loaded or a cent is spent."""
-    task = load_task(config.task, limit=config.limit, columns=dict(config.columns))
+    if config.baseline_model is not None and config.baseline_outputs is not None:
+        raise JuryError("--baseline and --baseline-outputs both name the baseline", fix="give one of them")
+    task = load_run_task(config)
     panel = load_panel(config.panel)
     if config.exclude_same_family and config.candidate_outputs is None:
         panel, _ = without_family(panel, model_family(config.candidate))
     if config.candidate_outputs is None:
         check_model(config.candidate)
+    if config.baseline_model is not None:
+        check_model(config.baseline_model)
     for judge_spec in panel.judges:
         if not judge_spec.deployments:
             check_model(judge_spec.model, api_base=judge_spec.api_base)
@@ -136,14 +159,16 @@ def plan_run(config: RunConfig) -> RunPlan:
     if config.exclude_same_family:  # an imported candidate's family is known only now
         panel, _ = without_family(panel, model_family(candidate))
         excluded = without_family(load_panel(config.panel), model_family(candidate))[1]
-    task, dropped = keep_answered(task, baseline, *([imported] if imported is not None else []))
-    return RunPlan(task, panel, candidate, baseline_name, baseline, imported, dropped, excluded)
+    answered = [a for a in (baseline, imported) if a is not None]
+    task, dropped = keep_answered(task, *answered) if answered else (task, ())
+    return RunPlan(task, panel, candidate, baseline_name, baseline, imported, dropped, excluded, config.baseline_model)
 
 
 def _run_id(config: RunConfig, plan: RunPlan) -> str:
     digest = hashlib.sha256(
         json.dumps(
             [config.candidate, str(config.baseline_outputs), plan.panel.name, plan.task.name, config.limit, config.seed]
+            + ([config.baseline_model] if config.baseline_model else [])
         ).encode()
     ).hexdigest()[:6]
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -176,17 +201,27 @@ def _client(store: CallStore, config: RunConfig, panel: PanelSpec) -> ModelClien
 
 def _answer_and_judge(
     client: ModelClient, plan: RunPlan, progress: ProgressSink, *, partial: bool
-) -> tuple[tuple[Output, ...], tuple[Judgment, ...]]:
+) -> tuple[tuple[Output, ...], tuple[Output, ...], tuple[Judgment, ...]]:
+    """(candidate outputs, baseline outputs, judgments); either side may be generated."""
     items = plan.task.items
+    max_tokens = plan.task.max_tokens
     if plan.imported is None:
-        outputs = generate(client, plan.candidate, items, plan.task.max_tokens, progress, partial=partial)
+        outputs = generate(client, plan.candidate, items, max_tokens, progress, partial=partial)
     else:
         outputs = tuple(output_of(i, plan.candidate, plan.imported[i.item_id]) for i in items)
-    answered = {o.item_id for o in outputs}
+    if plan.baseline is None:
+        assert plan.baseline_model is not None
+        generated = generate(client, plan.baseline_model, items, max_tokens, progress, partial=partial)
+        baseline = tuple(replace(o, model=plan.baseline_name) for o in generated)
+    else:
+        baseline = tuple(output_of(i, plan.baseline_name, plan.baseline[i.item_id]) for i in items)
+    answered = {o.item_id for o in outputs} & {o.item_id for o in baseline}
     units = judged_units(
-        tuple(i for i in items if i.item_id in answered), {o.item_id: answers_of(o) for o in outputs}, plan.baseline
+        tuple(i for i in items if i.item_id in answered),
+        {o.item_id: answers_of(o) for o in outputs},
+        {o.item_id: answers_of(o) for o in baseline},
     )
-    return outputs, judge(client, plan.panel, units, progress, partial=partial)
+    return outputs, baseline, judge(client, plan.panel, units, progress, partial=partial)
 
 
 def run_spec(config: RunConfig, plan: RunPlan) -> RunSpec:
@@ -204,6 +239,7 @@ def run_spec(config: RunConfig, plan: RunPlan) -> RunSpec:
         limit=config.limit,
         candidate_outputs=str(config.candidate_outputs) if config.candidate_outputs else None,
         baseline_outputs=str(config.baseline_outputs) if config.baseline_outputs else None,
+        baseline_model=config.baseline_model,
         allow_partial=config.allow_partial,
         dropped_items=plan.dropped,
         excluded_same_family=plan.excluded,
@@ -221,7 +257,7 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
     client = _client(store, config, plan.panel)
     try:
         try:
-            outputs, judgments = _answer_and_judge(client, plan, progress, partial=False)
+            outputs, baseline, judgments = _answer_and_judge(client, plan, progress, partial=False)
         except KeyboardInterrupt:
             status, stop_reason = "interrupted", "interrupted (Ctrl-C)"
         except RunStopped as stop:
@@ -232,7 +268,7 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
             replay = _client(store, config, plan.panel)
             replay.store_only = True
             try:
-                outputs, judgments = _answer_and_judge(replay, plan, NoProgress(), partial=True)
+                outputs, baseline, judgments = _answer_and_judge(replay, plan, NoProgress(), partial=True)
             finally:
                 replay.close()
     finally:
@@ -245,9 +281,9 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         spec=run_spec(config, plan),
         items=plan.task.items,
         outputs=outputs,
-        baseline=tuple(output_of(i, plan.baseline_name, plan.baseline[i.item_id]) for i in plan.task.items),
+        baseline=baseline,
         judgments=judgments,
-        usage=_usage_by_model(outputs, judgments),
+        usage=_usage_by_model(outputs + baseline, judgments),
         model_calls=client.calls_made,
         cached_calls=client.cache_hits,
         created_at=datetime.now(UTC).isoformat(),
