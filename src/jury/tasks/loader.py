@@ -215,12 +215,32 @@ def load_task(
     if direct.is_dir() or (direct.is_file() and direct.suffix.lower() not in (".yaml", ".yml")):
         task = _load_native(direct.resolve(), columns, fmt)
     else:
-        task = _load_yaml_task(resolve_task_path(name_or_path).resolve())
+        task = _load_named_task(name_or_path)
     _check_unique(task.items, task.path)
     items = task.items[:limit] if limit is not None else task.items
     if not items:
         raise JuryError("the task has no items", where=str(task.path))
     return replace(task, items=items)
+
+
+def _load_named_task(name_or_path: str) -> Task:
+    """A YAML path, a task of ./tasks or the built-in folder, else a task in lm-eval's own registry."""
+    try:
+        path = resolve_task_path(name_or_path)
+    except JuryError as not_ours:
+        if Path(name_or_path).suffix.lower() in (".yaml", ".yml") or "/" in name_or_path:
+            raise  # a path, not a name: lm-eval's registry cannot have it
+        from jury.tasks.lm_eval_registry import load_registered_task, near_names
+
+        registered = load_registered_task(name_or_path)
+        if registered is not None:
+            return registered
+        near = near_names(name_or_path)
+        raise JuryError(
+            f"no task named '{name_or_path}' in ./tasks, jury's built-in tasks or lm-eval's registry",
+            fix=(f"did you mean {', '.join(repr(n) for n in near)}? " if near else "") + (not_ours.fix or ""),
+        ) from None
+    return _load_yaml_task(path.resolve())
 
 
 def _load_yaml_task(path: Path) -> Task:
