@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from jury.panel.units import turn_prompt
 from jury.report.html_page import esc, num, page, section, table
+from jury.report.item_rows import HTML_ROWS, clip, shown_votes
 from jury.report.markdown import PER_TURN_NOTE, pct, units_text, wr_text
 from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
 from jury.results.run_result import RunResult
@@ -145,14 +146,15 @@ def _items(r: RunResult) -> str:
     def label(p: object) -> str:
         return "abstained" if p is None else str(getattr(p, "value", p))
 
+    shown, note = shown_votes(r, HTML_ROWS)
     rows = [
-        [v.unit_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges), turn_prompt(u),
-         u.candidate[-1], u.baseline[-1]]
-        for v in r.votes
+        [v.unit_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges), clip(turn_prompt(u)),
+         clip(u.candidate[-1]), clip(u.baseline[-1])]
+        for v in shown
         for u in [units[v.unit_id]]
     ]  # fmt: skip
     header = ["item", "panel", *judges, "prompt", "candidate output", "baseline output"]
-    return section("Items", table(header, rows, cls="items"), ident="items")
+    return section("Items", (f"<p>{esc(note)}</p>" if note else "") + table(header, rows, cls="items"), ident="items")
 
 
 SECTIONS = (_header, _result, _per_turn, _judges, _agreement, _bias, _cost, _notes, _items)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jury.panel.units import is_multi_turn
 from jury.records import Preference
 from jury.report.bias_sections import bias_markdown
+from jury.report.item_rows import MARKDOWN_ROWS, shown_votes
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
@@ -150,14 +151,16 @@ def render_markdown(result: RunResult) -> str:
     lines += bias_markdown(result)
     if result.panel.notes:
         lines += ["## About this panel", ""] + [f"- {md_cell(n, 1000)}" for n in result.panel.notes] + [""]
+    shown, note = shown_votes(result, MARKDOWN_ROWS)
     lines += [
         "## Items",
         "",
+        *([note, ""] if note else []),
         "| item | panel | " + " | ".join(md_cell(j) for j in specs) + " | candidate output |",
         "| --- | --- | " + " | ".join("---" for _ in specs) + " | --- |",
     ]
     units = {u.unit_id: u for u in result.units}  # a multi-turn row shows the answer to its own turn
-    for v in result.votes:
+    for v in shown:
         per = " | ".join(_label(v.per_judge.get(j)) if not v.asked or j in v.asked else "not asked" for j in specs)
         answer = units[v.unit_id].candidate[-1]
         lines.append(f"| {md_cell(v.unit_id)} | {_label(v.outcome)} | {per} | {md_cell(answer, 120)} |")
