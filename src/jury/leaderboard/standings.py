@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from jury.errors import JuryError
@@ -18,7 +17,8 @@ from jury.runs import load_run
 from jury.stats.bradley_terry import bradley_terry_battles
 from jury.stats.compare import vote_scores
 from jury.stats.costs import usage_by_judge
-from jury.stats.length_control import length_controlled_win_rate
+from jury.stats.length_control_board import COLUMNS as LC_COLUMNS
+from jury.stats.length_control_board import board_length_controlled
 from jury.stats.winrate import WinRate
 
 BT_ROUNDS = 500
@@ -53,23 +53,31 @@ class Leaderboard:
     bt_note: str  # why ratings are missing, when they are
 
 
-def _length_controlled(r: RunResult) -> tuple[float | None, float | None, str]:
-    scores = vote_scores(r.votes)
-    ids = list(scores)
-    units = {u.unit_id: u for u in r.units}  # the judged answers: a multi-turn vote's own turn
-    if len(ids) < 3:
-        return None, None, "too few judged items"
+def _lc_rows(model: str, r: RunResult) -> list[tuple[str, str, float, int, int, str]]:
+    """One row per judged unit: the judged answers are a multi-turn vote's own turn, and a model's
+    turns of one conversation share a cluster (the LC standard error is then cluster-robust)."""
+    units = {u.unit_id: u for u in r.units}
+    return [
+        (model, i, x, len(units[i].candidate[-1]), len(units[i].baseline[-1]), f"{model}\x00{units[i].item.item_id}")
+        for i, x in vote_scores(r.votes).items()
+    ]
+
+
+def _length_controlled(runs: dict[str, RunResult]) -> dict[str, tuple[float | None, float | None, str]]:
+    """Every model's LC rate from one fit over the board, so instruction difficulties and the prior on
+    the length weight are shared (stats/length_control_board.py)."""
+    rows = [row for model, r in runs.items() for row in _lc_rows(model, r)]
+    out: dict[str, tuple[float | None, float | None, str]] = dict.fromkeys(runs, (None, None, "no judged items"))
+    if not rows:
+        return out
     try:
-        lc = length_controlled_win_rate(
-            [scores[i] for i in ids],
-            [len(units[i].candidate[-1]) for i in ids],
-            [len(units[i].baseline[-1]) for i in ids],
-            np.zeros(len(ids)),  # no per-instruction difficulty is known: the term drops out
-            clusters=[units[i].item.item_id for i in ids],  # a conversation's turns are one cluster
-        )
-    except JuryError as exc:
-        return None, None, exc.problem
-    return lc.value, lc.standard_error, ""
+        board = board_length_controlled(pd.DataFrame(rows, columns=list(LC_COLUMNS)))
+    except (ValueError, RuntimeError) as exc:
+        return dict.fromkeys(runs, (None, None, str(exc)))
+    out |= {m: (None, None, why) for m, why in board.failures.items()}
+    for model, lc in board.rates.items():
+        out[model] = (lc.value, lc.standard_error, "; ".join(n for n in (lc.note, board.note) if n))
+    return out
 
 
 def _battles(runs: dict[str, RunResult], baseline: str) -> pd.DataFrame:
@@ -109,9 +117,10 @@ def standings(board: Board) -> Leaderboard:
     baseline = baselines.pop() if baselines else (board.baseline_name or "baseline")
     ratings, note = _ratings(runs, baseline, board.seed)
     counts = {m: sum(e.model == m for e in history(board)) for m in entries}
+    length_controlled = _length_controlled(runs)
     rows = []
     for model, r in runs.items():
-        lc, lc_se, lc_note = _length_controlled(r)
+        lc, lc_se, lc_note = length_controlled[model]
         elo = ratings.loc[model] if ratings is not None else None
         ag = r.stats.agreement
         rows.append(
