@@ -63,20 +63,28 @@ def _lc_rows(model: str, r: RunResult) -> list[tuple[str, str, float, int, int, 
     ]
 
 
-def _length_controlled(runs: dict[str, RunResult]) -> dict[str, tuple[float | None, float | None, str]]:
-    """Every model's LC rate from one fit over the board, so instruction difficulties and the prior on
-    the length weight are shared (stats/length_control_board.py)."""
-    rows = [row for model, r in runs.items() for row in _lc_rows(model, r)]
-    out: dict[str, tuple[float | None, float | None, str]] = dict.fromkeys(runs, (None, None, "no judged items"))
-    if not rows:
-        return out
+LcCell = tuple[float | None, float | None, str]  # LC rate, its standard error, a note (why it is missing)
+
+
+def length_controlled_column(battles: pd.DataFrame) -> dict[str, LcCell]:
+    """Every model's LC rate from one fit over the board's verdicts (one row per model and judged unit,
+    stats.length_control_board.COLUMNS), so instruction difficulties and the priors on the length and
+    difficulty weights are shared; a model whose fit fails gets None and the reason."""
     try:
-        board = board_length_controlled(pd.DataFrame(rows, columns=list(LC_COLUMNS)))
+        board = board_length_controlled(battles)
     except (ValueError, RuntimeError) as exc:
-        return dict.fromkeys(runs, (None, None, str(exc)))
-    out |= {m: (None, None, why) for m, why in board.failures.items()}
+        return dict.fromkeys(pd.unique(battles["model"]), (None, None, str(exc)))
+    out: dict[str, LcCell] = {m: (None, None, why) for m, why in board.failures.items()}
     for model, lc in board.rates.items():
         out[model] = (lc.value, lc.standard_error, "; ".join(n for n in (lc.note, board.note) if n))
+    return out
+
+
+def _length_controlled(runs: dict[str, RunResult]) -> dict[str, LcCell]:
+    rows = [row for model, r in runs.items() for row in _lc_rows(model, r)]
+    out: dict[str, LcCell] = dict.fromkeys(runs, (None, None, "no judged items"))
+    if rows:
+        out |= length_controlled_column(pd.DataFrame(rows, columns=list(LC_COLUMNS)))
     return out
 
 

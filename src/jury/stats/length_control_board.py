@@ -25,6 +25,7 @@ Difficulties and the prior are taken as known in each model's standard error, as
 from __future__ import annotations
 
 import contextlib
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,17 +106,24 @@ def pooled_prior(fits: dict[str, LengthFit]) -> LengthPrior | None:
     """Step 2: random-effects pooling (DerSimonian-Laird) of the models' unregularised weights."""
     from statsmodels.stats.meta_analysis import combine_effects
 
-    if len(fits) < 2:
-        return None
     pooled = []
     for k in (1, 2):  # length, difficulty
         estimate = np.array([f.params[k] for f in fits.values()])
         variance = np.array([f.covariance[k, k] for f in fits.values()])
-        if not (variance > 0).all():  # the feature has no variation for some model: no prior on it
+        keep = np.isfinite(variance) & (variance > 0)  # 0: the feature does not vary for that model
+        if keep.sum() < 2:
             pooled.append((0.0, np.inf))
             continue
-        result = combine_effects(estimate, variance, method_re="dl")
-        pooled.append((float(result.mean_effect_re), max(float(np.sqrt(result.tau2)), MIN_PRIOR_SD)))
+        with warnings.catch_warnings():  # statsmodels also derives an HKSJ error we do not use; it may be NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = combine_effects(estimate[keep], variance[keep], method_re="dl")
+        # statsmodels leaves a negative between-model variance as it is; DerSimonian-Laird truncates it at
+        # 0, where the random-effects mean is the fixed-effect one
+        tau2 = float(result.tau2)
+        mean = float(result.mean_effect_re if tau2 > 0 else result.mean_effect_fe)
+        pooled.append((mean, max(np.sqrt(max(tau2, 0.0)), MIN_PRIOR_SD)))
+    if all(np.isinf(sd) for _, sd in pooled):
+        return None
     (length_mean, length_sd), (difficulty_mean, difficulty_sd) = pooled
     return LengthPrior(length_mean, length_sd, difficulty_mean, difficulty_sd)
 

@@ -22,6 +22,10 @@ from numpy.typing import NDArray
 Design = NDArray[np.float64] | sp.csr_matrix
 Hessian = NDArray[np.float64] | sp.csc_matrix
 MAX_ITER = 100
+NOT_CONVERGED = (
+    "the logistic fit did not converge (a candidate that always wins or always loses, a length difference "
+    "that separates wins from losses, or a constant column)"
+)
 
 
 @dataclass(frozen=True)
@@ -83,10 +87,7 @@ def fit_logit(
         if np.max(np.abs(shrink * step)) < tol * (1 + np.max(np.abs(beta))):
             p = _sigmoid(x @ beta + offset)
             return LogitFit(beta, _hessian(x, p * (1 - p), precision), p, iteration)
-    raise RuntimeError(
-        "the logistic fit did not converge (a candidate that always wins or always loses, or a length "
-        "difference that separates wins from losses)"
-    )
+    raise RuntimeError(NOT_CONVERGED)
 
 
 def _hessian(x: Design, w: NDArray[np.float64], precision: NDArray[np.float64]) -> Hessian:
@@ -97,7 +98,7 @@ def _hessian(x: Design, w: NDArray[np.float64], precision: NDArray[np.float64]) 
 
 
 def _solve(hessian: Hessian, gradient: NDArray[np.float64]) -> NDArray[np.float64]:
-    singular = RuntimeError("the logistic fit is singular: a column is constant or duplicates another")
+    singular = RuntimeError(NOT_CONVERGED)
     if sp.issparse(hessian):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", spla.MatrixRankWarning)
