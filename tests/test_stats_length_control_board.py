@@ -156,11 +156,13 @@ def test_a_model_that_wins_everything_fails_alone_and_the_rest_are_rated():
     assert set(board.failures) == {"good"} and len(board.rates) == 6
 
 
-def test_a_board_of_two_models_leaves_difficulty_out_and_says_so():
+def test_a_board_of_one_model_has_no_difficulty_and_no_prior():
     battles, _ = glm_board(0, n_items=30)
-    board = board_length_controlled(battles[battles["model"].isin(["long", "short"])])
-    assert (board.difficulty == 0).all() and "3+ models" in board.note
-    assert set(board.rates) == {"long", "short"}
+    mine = battles[battles["model"] == "long"]
+    board = board_length_controlled(mine)
+    assert (board.difficulty == 0).all() and "2+ models" in board.note and board.prior is None
+    alone = length_controlled_win_rate(mine["score"], mine["candidate_length"], mine["baseline_length"], [0.0] * 30)
+    assert board.rates["long"] == alone
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

@@ -43,7 +43,7 @@ from jury.stats.length_control import (
 from jury.stats.penalised_logit import fit_logit
 
 COLUMNS = ("model", "item", "score", "candidate_length", "baseline_length", "cluster")
-MIN_MODELS_FOR_DIFFICULTY = 3  # with fewer, item effects mostly echo the models' own verdicts
+MIN_MODELS_FOR_DIFFICULTY = 2  # one model: its item effects would only echo its own verdicts
 DIFFICULTY_SD = 1.0  # prior SD of an item's effect (log-odds) in the joint fit
 WEAK_SD = 10.0  # prior SD of a model's quality and length weight there: finite even if it wins everything
 MIN_PRIOR_SD = 1e-3  # a between-model SD of 0 (all weights alike) pins the weight, within this
