@@ -9,9 +9,10 @@ board's win rate, LC rate and the published LC rate are printed per model, then 
 Fast path (labelled so): the same recorded verdicts and lengths fed straight into the board's LC code
 (leaderboard.standings.length_controlled_column), without judging; on all models, and on the CLI's subset.
 
-    python benchmarks/alpaca_eval_lc_board.py [--models K] [--fast-only] [--data DIR] [--workdir DIR]
+    python benchmarks/alpaca_eval_lc_board.py [--models K] [--fast-only] [--bootstrap N] [--data DIR] [--workdir DIR]
 
 Targets: mean absolute error <= 2 points against the published LC column, no model off by more than 5.
+With --bootstrap N, the reported LC standard errors are compared with an instruction bootstrap of the fit.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -94,6 +96,26 @@ def fast_path(annotations: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     column = length_controlled_column(battles)
     wins = battles.groupby("model")["score"].mean()
     return pd.DataFrame({m: {"win_rate": wins[m], "lc": column[m][0], "note": column[m][2]} for m in models}).T
+
+
+def bootstrap_check(annotations: pd.DataFrame, models: list[str], rounds: int, seed: int = 0) -> None:
+    """Is the reported standard error honest? Resample the 805 instructions (every model's verdict on
+    an instruction together), refit the whole board, and compare the spread with the reported error."""
+    battles = verdicts(annotations[annotations["generator_2"].isin(models)])
+    reported = pd.Series({m: cell[1] for m, cell in length_controlled_column(battles).items()}, dtype=float)
+    by_item = dict(tuple(battles.groupby("item")))
+    items, rng, rates = list(by_item), np.random.default_rng(seed), []
+    for _ in range(rounds):
+        drawn = [by_item[i].assign(item=f"{i}#{k}", cluster=by_item[i]["cluster"] + f"#{k}") for k, i in
+                 enumerate(rng.choice(items, len(items)))]  # fmt: skip
+        rates.append({m: cell[0] for m, cell in length_controlled_column(pd.concat(drawn)).items()})
+    ratio = (reported / pd.DataFrame(rates).std()).dropna()
+    q = ratio.quantile([0.1, 0.25, 0.5, 0.75, 0.9])
+    print(
+        f"standard error / instruction-bootstrap SD ({rounds} rounds, {len(ratio)} models): median {q[0.5]:.2f}, "
+        f"quartiles {q[0.25]:.2f}-{q[0.75]:.2f}, 10-90% {q[0.1]:.2f}-{q[0.9]:.2f} "
+        f"(a bootstrap SD from {rounds} rounds is itself uncertain by about {100 / np.sqrt(2 * (rounds - 1)):.0f}%)"
+    )
 
 
 def subset(published: pd.DataFrame, models: list[str], k: int) -> list[str]:
@@ -190,6 +212,8 @@ def main(args: argparse.Namespace) -> None:
     print("\nFAST PATH (recorded verdicts fed straight into the board's LC code; no judging), all models:")
     print_table(fast, published, {"win rate": "win_rate", "LC": "lc"})
     summary("FAST PATH, all models", fast, published)
+    if args.bootstrap:
+        bootstrap_check(annotations, models, args.bootstrap)
     if args.fast_only:
         return
     chosen = subset(published, models, args.models)
@@ -218,5 +242,6 @@ if __name__ == "__main__":
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--models", type=int, default=0, help="submit K models through the CLI (0: all)")
     parser.add_argument("--fast-only", action="store_true", help="only the fast path (no judging)")
+    parser.add_argument("--bootstrap", type=int, default=0, help="check the LC standard errors with N resamples")
     parser.add_argument("--workdir", type=Path, default=None, help="where the board goes (default: a temp folder)")
     main(parser.parse_args())

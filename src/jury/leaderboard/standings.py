@@ -32,7 +32,7 @@ class Standing:
     win_rate: WinRate
     lc_win_rate: float | None  # None: the length-control fit was not possible (reason in lc_note)
     lc_standard_error: float | None
-    lc_note: str
+    lc_note: str  # why the LC rate is missing, or which safeguard set it (capped, limited, no difficulty)
     elo: float | None
     elo_low: float | None
     elo_high: float | None

@@ -25,6 +25,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from jury.stats.penalised_logit import fit_logit, sandwich_covariance
@@ -45,7 +46,7 @@ class LengthPrior:
 @dataclass(frozen=True)
 class LengthControlled:
     value: float  # in [0, 1]: mean predicted preference at zero length difference
-    standard_error: float  # delta method on the fitted coefficients
+    standard_error: float  # delta method on the coefficients' sandwich covariance, plus the instruction sample
     raw_value: float  # the uncorrected mean preference, for comparison
     length_weight: float  # coefficient of tanh(standardised length difference)
     difficulty_weight: float
@@ -63,7 +64,7 @@ class LengthFit:
     value: float
     standard_error: float
     raw_value: float
-    n: int
+    n: int  # judged items
 
 
 def length_term(candidate_length: ArrayLike, baseline_length: ArrayLike) -> NDArray[np.float64]:
@@ -123,9 +124,21 @@ def fit_length_glm(
     at_equal_length = np.column_stack(columns)
     at_equal_length[:, 1] = 0.0
     p = 1 / (1 + np.exp(-(at_equal_length @ params)))
-    # delta method: d mean(p) / d beta = mean(p (1 - p) x)
+    # delta method: d mean(p) / d beta = mean(p (1 - p) x); plus the spread of p over the items, since
+    # the rate averages over this sample of instructions (0 without a difficulty term: p is constant)
     g = ((p * (1 - p))[:, None] * at_equal_length).mean(axis=0)
-    return LengthFit(params, cov, float(p.mean()), float(np.sqrt(g @ cov @ g)), float(y.mean()), int(y.size))
+    variance = g @ cov @ g + _variance_of_mean(p, clusters)
+    return LengthFit(params, cov, float(p.mean()), float(np.sqrt(variance)), float(y.mean()), int(y.size))
+
+
+def _variance_of_mean(values: NDArray[np.float64], clusters: Sequence[Hashable] | None) -> float:
+    """Squared standard error of a mean, over clusters of rows when they group rows (G/(G-1) correction)."""
+    deviation = values - values.mean()
+    if clusters is not None:
+        groups = pd.factorize(pd.Series(list(clusters), dtype=object))[0]
+        deviation = np.bincount(groups, weights=deviation)
+    n_groups = deviation.size
+    return float(n_groups / (n_groups - 1) * np.sum(deviation**2) / values.size**2) if n_groups > 1 else 0.0
 
 
 def change_limits(raw: float) -> tuple[float, float]:

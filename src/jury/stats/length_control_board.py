@@ -19,7 +19,9 @@ GLM needs and a single run lacks (Dubois et al. 2024, and the weights and notebo
    items only, which for one-sided lengths is extrapolation. AlpacaEval's extreme-change limits
    then apply, as for a single model (length_control.bounded).
 
-Difficulties and the prior are taken as known in each model's standard error, as AlpacaEval does.
+Each model's standard error takes the difficulties and the prior as known, as AlpacaEval does; on
+AlpacaEval 2.0 an instruction bootstrap of the whole board fit measures how far that is from honest
+(benchmarks/alpaca_eval_lc_board.py --bootstrap).
 """
 
 from __future__ import annotations
