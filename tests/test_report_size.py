@@ -59,4 +59,5 @@ def test_a_small_run_shows_every_item_without_a_note(tmp_path):
     result = _big_result(tmp_path)
     small = replace(result, votes=result.votes[:20])
     md = render_markdown(small)
-    assert len([line for line in md.splitlines() if line.startswith("| i") and not line.startswith("| item")]) == 20 and "items shown" not in md
+    rows = [line for line in md.splitlines() if line.startswith("| i") and not line.startswith("| item")]
+    assert len(rows) == 20 and "items shown" not in md

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jury.errors import JuryError
 from jury.stats.length_control import length_controlled_win_rate
 from tests.conftest import SHARED_DATA
 
@@ -37,7 +36,7 @@ def test_longer_wins_are_discounted():
 
 
 def test_mismatched_inputs_are_refused():
-    with pytest.raises(JuryError, match="one value per item"):
+    with pytest.raises(ValueError, match="one value per item"):
         length_controlled_win_rate([1, 0], [1], [1, 2], [0, 0])
 
 

@@ -18,10 +18,13 @@ HEADER = ["rank", "model", "win rate (95% CI)", "LC win rate (± SE)", "Bradley-
           "judge agreement (Fleiss' κ)", "cost", "submissions"]  # fmt: skip
 
 
+LC_MARK = " †"  # an LC rate a safeguard set (capped, limited) or that lacks a term: lc_note in the CSV says which
+
+
 def _lc(s: Standing) -> str:
     if s.lc_win_rate is None:
         return f"n/a ({s.lc_note})"
-    return f"{pct(s.lc_win_rate)} ± {pct(s.lc_standard_error)}"
+    return f"{pct(s.lc_win_rate)} ± {pct(s.lc_standard_error)}" + (LC_MARK if s.lc_note else "")
 
 
 def _elo(s: Standing) -> str:
@@ -42,6 +45,8 @@ def _intro(lb: Leaderboard) -> str:
             " they are fitted with a small pseudo-tie, and a CI bound far from the rating means the data do not"
             " bound it on that side."
         )
+    if any(s.lc_note and s.lc_win_rate is not None for s in lb.standings):
+        text += f" {LC_MARK.strip()} LC rate held by a safeguard or fitted without a term (lc_note in leaderboard.csv)."
     return text + (f" Bradley-Terry ratings unavailable: {lb.bt_note}." if lb.bt_note else "")
 
 
@@ -54,10 +59,12 @@ def render_markdown(lb: Leaderboard) -> str:
 
 def render_csv(lb: Leaderboard) -> str:
     header = ["rank", "model", "win_rate", "ci_low", "ci_high", "lc_win_rate", "lc_standard_error", "elo", "elo_low",
-              "elo_high", "n_items", "panel", "fleiss_kappa", "cost_usd", "submissions", "run_id"]  # fmt: skip
+              "elo_high", "n_items", "panel", "fleiss_kappa", "cost_usd", "submissions", "run_id",
+              "lc_note"]  # fmt: skip
     rows = [
         [k, s.model, s.win_rate.value, s.win_rate.ci_low, s.win_rate.ci_high, s.lc_win_rate, s.lc_standard_error,
-         s.elo, s.elo_low, s.elo_high, s.n_items, s.panel, s.fleiss_kappa, s.cost_usd, s.submissions, s.run_id]
+         s.elo, s.elo_low, s.elo_high, s.n_items, s.panel, s.fleiss_kappa, s.cost_usd, s.submissions, s.run_id,
+         s.lc_note]
         for k, s in enumerate(lb.standings, 1)
     ]  # fmt: skip
     return to_csv(header, rows)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from jury.errors import JuryError
@@ -18,7 +17,8 @@ from jury.results.runlog import load_run
 from jury.stats.bradley_terry import bradley_terry_battles
 from jury.stats.compare import vote_scores
 from jury.stats.costs import usage_by_judge
-from jury.stats.length_control import length_controlled_win_rate
+from jury.stats.length_control_board import COLUMNS as LC_COLUMNS
+from jury.stats.length_control_board import board_length_controlled
 from jury.stats.winrate import WinRate
 
 BT_ROUNDS = 500
@@ -32,7 +32,7 @@ class Standing:
     win_rate: WinRate
     lc_win_rate: float | None  # None: the length-control fit was not possible (reason in lc_note)
     lc_standard_error: float | None
-    lc_note: str
+    lc_note: str  # why the LC rate is missing, or which safeguard set it (capped, limited, no difficulty)
     elo: float | None
     elo_low: float | None
     elo_high: float | None
@@ -55,23 +55,39 @@ class Leaderboard:
     bt_degenerate_rounds: int = 0
 
 
-def _length_controlled(r: RunResult) -> tuple[float | None, float | None, str]:
-    scores = vote_scores(r.votes)
-    ids = list(scores)
-    units = {u.unit_id: u for u in r.units}  # the judged answers: a multi-turn vote's own turn
-    if len(ids) < 3:
-        return None, None, "too few judged items"
+def _lc_rows(model: str, r: RunResult) -> list[tuple[str, str, float, int, int, str]]:
+    """One row per judged unit: the judged answers are a multi-turn vote's own turn, and a model's
+    turns of one conversation share a cluster (the LC standard error is then cluster-robust)."""
+    units = {u.unit_id: u for u in r.units}
+    return [
+        (model, i, x, len(units[i].candidate[-1]), len(units[i].baseline[-1]), f"{model}\x00{units[i].item.item_id}")
+        for i, x in vote_scores(r.votes).items()
+    ]
+
+
+LcCell = tuple[float | None, float | None, str]  # LC rate, its standard error, a note (why it is missing)
+
+
+def length_controlled_column(battles: pd.DataFrame) -> dict[str, LcCell]:
+    """Every model's LC rate from one fit over the board's verdicts (one row per model and judged unit,
+    stats.length_control_board.COLUMNS), so instruction difficulties and the priors on the length and
+    difficulty weights are shared; a model whose fit fails gets None and the reason."""
     try:
-        lc = length_controlled_win_rate(
-            [scores[i] for i in ids],
-            [len(units[i].candidate[-1]) for i in ids],
-            [len(units[i].baseline[-1]) for i in ids],
-            np.zeros(len(ids)),  # no per-instruction difficulty is known: the term drops out
-            clusters=[units[i].item.item_id for i in ids],  # a conversation's turns are one cluster
-        )
-    except JuryError as exc:
-        return None, None, exc.problem
-    return lc.value, lc.standard_error, ""
+        board = board_length_controlled(battles)
+    except (ValueError, RuntimeError) as exc:
+        return dict.fromkeys(pd.unique(battles["model"]), (None, None, str(exc)))
+    out: dict[str, LcCell] = {m: (None, None, why) for m, why in board.failures.items()}
+    for model, lc in board.rates.items():
+        out[model] = (lc.value, lc.standard_error, "; ".join(n for n in (lc.note, board.note) if n))
+    return out
+
+
+def _length_controlled(runs: dict[str, RunResult]) -> dict[str, LcCell]:
+    rows = [row for model, r in runs.items() for row in _lc_rows(model, r)]
+    out: dict[str, LcCell] = dict.fromkeys(runs, (None, None, "no judged items"))
+    if rows:
+        out |= length_controlled_column(pd.DataFrame(rows, columns=list(LC_COLUMNS)))
+    return out
 
 
 def _battles(runs: dict[str, RunResult], baseline: str) -> pd.DataFrame:
@@ -112,9 +128,10 @@ def standings(board: Board) -> Leaderboard:
     baseline = baselines.pop() if baselines else (board.baseline_name or "baseline")
     ratings, note, degenerate = _ratings(runs, baseline, board.seed)
     counts = {m: sum(e.model == m for e in history(board)) for m in entries}
+    length_controlled = _length_controlled(runs)
     rows = []
     for model, r in runs.items():
-        lc, lc_se, lc_note = _length_controlled(r)
+        lc, lc_se, lc_note = length_controlled[model]
         elo = ratings.loc[model] if ratings is not None else None
         ag = r.stats.agreement
         rows.append(
