@@ -2,7 +2,7 @@
 
 For the first N LLMBar Natural items (question as the user's message, each answer as the reply),
 per model:
-- eval only: llama.cpp evaluates the tokens with logits at the last position only (a lower bound);
+- eval only: the engine evaluates the tokens with logits at the last position only (a lower bound);
 - jury, fresh: `score_final_message` with an empty KV cache: logits at the answer's positions only;
 - jury, reused prefix: both answers of an item in turn, the second reusing the question's KV state
   (what a likelihood judge does);
@@ -70,18 +70,18 @@ def measure(name: str, rows: list[dict], threads: int) -> None:
 
     def eval_only() -> None:
         for t, _ in tokens:
-            engine._evaluated = []
-            engine._eval_prompt(t)
+            engine.forget()
+            engine._evaluate(t, range(len(t) - 1, len(t)))
 
     def fresh() -> list:
         out = []
         for m in pairs:
-            engine._evaluated = []
+            engine.forget()
             out.append(engine.score_final_message(m))
         return out
 
     def reused() -> list:
-        engine._evaluated = []
+        engine.forget()
         return [engine.score_final_message(m) for m in pairs]
 
     t_eval, _ = _timed(eval_only)
