@@ -26,7 +26,7 @@ import numpy as np
 from jury.models.local.registry import LocalModelSpec, weights_path
 
 # Tokens per evaluation chunk; measured by benchmarks/local_chunk_size.py.
-CHUNK = 32
+CHUNK = 16
 
 
 @dataclass(frozen=True)
