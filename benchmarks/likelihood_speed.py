@@ -2,7 +2,7 @@
 
 For the first N LLMBar Natural items (question as the user's message, each answer as the reply),
 per model:
-- eval only: llama.cpp evaluates the tokens with logits at the last position only (a lower bound);
+- eval only: the engine evaluates the tokens with logits at the last position only (a lower bound);
 - jury, fresh: `score_final_message` with an empty KV cache: logits at the answer's positions only;
 - jury, reused prefix: both answers of an item in turn, the second reusing the question's KV state
   (what a likelihood judge does);
@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from jury.models.local.engine import CHUNK
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "llmbar" / "LLMBar_Natural.jsonl"
 MODELS = ("smollm2-135m-instruct", "gemma3-270m")
@@ -52,13 +54,13 @@ def _fits(engine, messages) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
-def measure(name: str, rows: list[dict], threads: int) -> None:
+def measure(name: str, rows: list[dict], threads: int, chunk: int) -> None:
     import llama_cpp
 
     from jury.models.local.engine import LlamaEngine
     from jury.models.local.registry import local_spec, weights_path
 
-    engine = LlamaEngine(local_spec(name), n_threads=threads)
+    engine = LlamaEngine(local_spec(name), n_threads=threads, chunk=chunk)
     pairs = [_messages(r["question"], a) for r in rows for a in (r["answer_a"], r["answer_b"])]
     pairs = [m for m in pairs if _fits(engine, m)]
     tokens = []
@@ -70,18 +72,18 @@ def measure(name: str, rows: list[dict], threads: int) -> None:
 
     def eval_only() -> None:
         for t, _ in tokens:
-            engine._evaluated = []
-            engine._eval_prompt(t)
+            engine.forget()
+            engine._evaluate(t, range(len(t) - 1, len(t)))
 
     def fresh() -> list:
         out = []
         for m in pairs:
-            engine._evaluated = []
+            engine.forget()
             out.append(engine.score_final_message(m))
         return out
 
     def reused() -> list:
-        engine._evaluated = []
+        engine.forget()
         return [engine.score_final_message(m) for m in pairs]
 
     t_eval, _ = _timed(eval_only)
@@ -98,7 +100,8 @@ def measure(name: str, rows: list[dict], threads: int) -> None:
     )
     t_all, ref = _timed(lambda: [_reference(ref_llm, t, f) for t, f in tokens])
     diff = max(float(np.abs(np.asarray(s.logprobs) - r).max()) for s, r in zip(scored, ref, strict=True))
-    print(f"\n{name}: {len(pairs)} answers, {n_tokens} tokens of which {n_answer} answer tokens, {threads} thread(s)")
+    print(f"\n{name}: {len(pairs)} answers, {n_tokens} tokens of which {n_answer} answer tokens", end="")
+    print(f", {threads} thread(s), chunks of {chunk}")
     for label, seconds, count in (
         ("eval only (last logits)", t_eval, n_tokens),
         ("jury, fresh", t_fresh, n_tokens),
@@ -114,10 +117,11 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--chunk", type=int, default=CHUNK, help="tokens per evaluation chunk (the engine's default)")
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.data.open()][: args.items]
     for name in MODELS:
-        measure(name, rows, args.threads)
+        measure(name, rows, args.threads, args.chunk)
 
 
 if __name__ == "__main__":

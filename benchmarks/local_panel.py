@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from jury.models.client import ModelClient
+from jury.models.local.engine import reusable_prefix
 from jury.models.local.provider import engine_for
 from jury.panel.spec import load_panel
 from jury.panel.strategies import judge_calls
@@ -37,23 +38,18 @@ def prompt_speed(name: str, n_tokens: int = 400, repeats: int = 3) -> float:
         started = time.perf_counter()
         engine.llm.eval(tokens)
         best = min(best, time.perf_counter() - started)
-    engine._evaluated = []
+    engine.forget()
     return len(tokens) / best
 
 
 def tokens_to_evaluate(name: str, prompts: list[list[dict]]) -> int:
-    """What the engine must evaluate: each prompt minus its common prefix with the previous one."""
+    """What the engine must evaluate: each prompt minus the whole chunks it shares with the previous one."""
     engine = engine_for(name)
     previous: list[int] = []
     total = 0
     for messages in prompts:
         tokens = engine.llm.tokenize(engine.render(messages).encode(), add_bos=True, special=True)
-        common = 0
-        for a, b in zip(previous, tokens[:-1], strict=False):
-            if a != b:
-                break
-            common += 1
-        total += len(tokens) - common
+        total += len(tokens) - reusable_prefix(previous, tokens, len(tokens) - 1, engine.chunk)
         previous = tokens
     return total
 

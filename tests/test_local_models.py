@@ -26,12 +26,11 @@ def test_prefix_reuse_gives_the_same_logits_as_a_fresh_evaluation(smollm):
     shared = "Decide whether the answer is correct.\nQuestion: What is 2+2?\nAnswer: "
     smollm.complete([{"role": "user", "content": shared + "5\nCorrect:"}], max_tokens=1)
     reused = smollm.complete([{"role": "user", "content": shared + "4\nCorrect:"}], max_tokens=1, top_logprobs=5)
-    assert reused.reused_prefix_tokens > 10
-    smollm._evaluated = []  # force a full evaluation of the same prompt
+    assert reused.reused_prefix_tokens >= smollm.chunk
+    smollm.forget()  # force a full evaluation of the same prompt
     fresh = smollm.complete([{"role": "user", "content": shared + "4\nCorrect:"}], max_tokens=1, top_logprobs=5)
     assert fresh.reused_prefix_tokens == 0
-    assert [t for t, _ in reused.logprobs[0].top] == [t for t, _ in fresh.logprobs[0].top]
-    np.testing.assert_allclose([v for _, v in reused.logprobs[0].top], [v for _, v in fresh.logprobs[0].top], atol=1e-3)
+    assert reused.logprobs == fresh.logprobs  # bit-identical (tests/test_local_determinism.py has more)
 
 
 def test_local_model_through_litellm_returns_text_usage_and_logprobs():
@@ -107,26 +106,23 @@ def _reference_answer_logprobs(engine, messages) -> np.ndarray:
 def test_answer_logprobs_match_a_full_logits_evaluation_with_and_without_prefix_reuse(smollm):
     wrong = [*QUESTION, {"role": "assistant", "content": "The capital of France is Berlin."}]
     right = [*QUESTION, {"role": "assistant", "content": "The capital of France is Paris."}]
-    smollm._evaluated = []
+    smollm.forget()
     fresh = smollm.score_final_message(right)
     assert fresh.reused_prefix_tokens == 0 and fresh.answer_start + len(fresh.token_ids) == fresh.prompt_tokens
     smollm.score_final_message(wrong)
-    reused = smollm.score_final_message(right)  # the question's tokens come from the KV cache
-    assert reused.reused_prefix_tokens == reused.answer_start - 1
+    reused = smollm.score_final_message(right)  # the question's whole chunks come from the KV cache
+    assert reused.reused_prefix_tokens == (reused.answer_start - 1) // smollm.chunk * smollm.chunk > 0
+    assert reused.logprobs == fresh.logprobs
     reference = _reference_answer_logprobs(smollm, right)
     np.testing.assert_allclose(fresh.logprobs, reference, atol=1e-3)
-    np.testing.assert_allclose(reused.logprobs, reference, atol=1e-3)
     assert "".join(fresh.pieces) == " ".join(["The", "capital", "of", "France", "is", "Paris."])
     assert sum(reused.logprobs) > sum(smollm.score_final_message(wrong).logprobs)  # it knows Paris
     # generation after scoring reuses the KV state the scoring left, with the same result as afresh
-    # (a different question: re-evaluating the same prompt's last token alone was seen to differ from a
-    # full evaluation by ~0.05 in log-probability here; llama.cpp computes one-token batches differently)
-    italy = [{"role": "user", "content": "What is the capital of Italy?"}]
-    after = smollm.complete(italy, max_tokens=1, top_logprobs=3)
-    assert after.reused_prefix_tokens > 10
-    smollm._evaluated = []
-    afresh = smollm.complete(italy, max_tokens=1, top_logprobs=3)
-    np.testing.assert_allclose([v for _, v in after.logprobs[0].top], [v for _, v in afresh.logprobs[0].top], atol=1e-3)
+    after = smollm.complete(QUESTION, max_tokens=1, top_logprobs=3)  # the scored prompt, left open
+    assert after.reused_prefix_tokens == (after.prompt_tokens - 1) // smollm.chunk * smollm.chunk > 0
+    smollm.forget()
+    afresh = smollm.complete(QUESTION, max_tokens=1, top_logprobs=3)
+    assert after.logprobs == afresh.logprobs
 
 
 def test_local_scoring_through_the_client_reads_back_exactly_the_answer_tokens(tmp_path, smollm):
@@ -145,4 +141,4 @@ def test_local_scoring_through_the_client_reads_back_exactly_the_answer_tokens(t
         reply = client.call(request)
     expected = smollm.score_final_message([*QUESTION, {"role": "assistant", "content": answer}])
     assert reply.error is None and reply.text == ""
-    np.testing.assert_allclose(reply.answer_logprobs, expected.logprobs, atol=1e-5)
+    assert tuple(reply.answer_logprobs) == expected.logprobs

@@ -6,7 +6,11 @@ completion API needs for logprobs, is 9x slower for Gemma's 262k vocabulary.
 Scoring a given answer (`score_final_message`) asks llama.cpp for logits at the
 answer's positions only, for the same reason.
 Consecutive prompts that share a prefix (a judge's instructions) reuse the
-evaluated KV state of that prefix instead of evaluating it again.
+evaluated KV state of that prefix instead of evaluating it again. llama.cpp's numbers depend on
+how the tokens are split into batches (its kernels differ by batch size: Gemma's logits moved by up
+to 1.1 with the split point), so every prompt is evaluated in chunks aligned from its first token
+and only whole chunks are reused: a reply is a function of its request alone, never of the prompts
+evaluated before it.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from __future__ import annotations
 import codecs
 import os
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from jury.models.local.registry import LocalModelSpec, weights_path
+
+# Tokens per evaluation chunk; measured by benchmarks/local_chunk_size.py.
+CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,20 @@ def token_texts(token_bytes: list[bytes]) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+def reusable_prefix(cached: Sequence[int], tokens: Sequence[int], limit: int, chunk: int) -> int:
+    """How many leading tokens of `tokens` to take from the KV cache: the whole aligned chunks of
+    `cached` (tokens evaluated chunk by chunk from position 0) that `tokens` begins with, ending at
+    or before `limit` (the first position whose logits are needed, which must be evaluated)."""
+    if chunk < 1:
+        raise ValueError(f"chunk must be positive, got {chunk}")
+    common = 0
+    for old, new in zip(cached, tokens[:limit], strict=False):
+        if old != new:
+            break
+        common += 1
+    return common - common % chunk
+
+
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max()
     return shifted - np.log(np.exp(shifted).sum())
@@ -77,7 +99,7 @@ class LlamaEngine:
 
     _global_lock = threading.Lock()
 
-    def __init__(self, spec: LocalModelSpec, n_threads: int | None = None) -> None:
+    def __init__(self, spec: LocalModelSpec, n_threads: int | None = None, chunk: int = CHUNK) -> None:
         import llama_cpp
         from llama_cpp._utils import suppress_stdout_stderr
 
@@ -95,9 +117,12 @@ class LlamaEngine:
                 logits_all=False,
                 verbose=False,
             )
+        if not 0 < chunk <= min(self.llm.n_batch, self.llm.context_params.n_ubatch):
+            raise ValueError(f"chunk must be between 1 and the batch size {self.llm.n_batch}, got {chunk}")
+        self.chunk = chunk
         self._formatter = self._chat_formatter() if spec.chat_template else None
         self._stop_tokens = {self.llm.token_eos(), *self._turn_end_tokens()}
-        self._evaluated: list[int] = []
+        self._reusable: list[int] = []  # the whole chunks the KV cache holds, as evaluated from position 0
 
     def _chat_formatter(self):  # type: ignore[no-untyped-def]
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -119,26 +144,40 @@ class LlamaEngine:
             return self._formatter(messages=messages).prompt
         return "\n\n".join(str(m.get("content", "")) for m in messages)
 
-    def _common_prefix(self, tokens: list[int]) -> int:
-        """How many leading tokens the KV cache already holds (never all: the last is evaluated again)."""
-        common = 0
-        for old, new in zip(self._evaluated, tokens[:-1], strict=False):
-            if old != new:
-                break
-            common += 1
-        return common
+    def forget(self) -> None:
+        """Reuse nothing from the KV cache on the next call (benchmarks time a full evaluation)."""
+        self._reusable = []
 
-    def _eval_prompt(self, tokens: list[int]) -> int:
-        """Evaluate `tokens`, reusing the longest prefix already in the KV cache."""
-        common = self._common_prefix(tokens)
-        self.llm.n_tokens = common
-        self.llm._ctx.kv_cache_seq_rm(-1, common, -1)
-        self.llm.eval(tokens[common:])
-        self._evaluated = list(tokens)
-        return common
+    def _evaluate(self, tokens: list[int], outputs: range, read: Callable[[int, int], None] | None = None) -> int:
+        """Evaluate `tokens` in chunks aligned at multiples of `chunk` from position 0, asking for logits
+        at the positions in `outputs` only; `read(position, row)` runs for each of them right after its
+        chunk (the row is valid until the next chunk). Whole chunks the KV cache holds from an earlier
+        prompt are reused, each having been computed as it would be now. Returns how many tokens were
+        reused."""
+        llm, size = self.llm, self.chunk
+        start = reusable_prefix(self._reusable, tokens, min(outputs.start, len(tokens) - 1), size)
+        llm.n_tokens = start
+        llm._ctx.kv_cache_seq_rm(-1, start, -1)
+        self._reusable = tokens[:start]
+        for begin in range(start, len(tokens), size):
+            chunk = tokens[begin : begin + size]
+            llm._batch.set_batch(batch=chunk, n_past=begin, logits_all=False)
+            wanted = [i for i in range(len(chunk)) if begin + i in outputs]
+            for i in range(len(chunk)):
+                llm._batch.batch.logits[i] = i in wanted
+            llm._ctx.decode(llm._batch)
+            llm.input_ids[begin : begin + len(chunk)] = chunk
+            llm.n_tokens = begin + len(chunk)
+            if len(chunk) == size:
+                self._reusable = tokens[: begin + size]
+            for i in wanted:
+                if read is not None:
+                    read(begin + i, i)
+        return start
 
-    def _last_logits(self) -> np.ndarray:
-        ptr = self._llama_cpp.llama_get_logits_ith(self.llm._ctx.ctx, -1)
+    def _logits(self, row: int = -1) -> np.ndarray:
+        """A copy of the logits of one output row of the last chunk evaluated (-1: its last)."""
+        ptr = self._llama_cpp.llama_get_logits_ith(self.llm._ctx.ctx, row)
         return np.ctypeslib.as_array(ptr, shape=(self.llm.n_vocab(),)).astype(np.float32)
 
     def _piece(self, token: int) -> str:
@@ -164,7 +203,7 @@ class LlamaEngine:
                     f"prompt of {len(tokens)} tokens does not fit local/{self.spec.name}'s "
                     f"context of {self.spec.context}"
                 )
-            reused = self._eval_prompt(tokens)
+            reused = self._evaluate(tokens, range(len(tokens) - 1, len(tokens)))
             return self._decode(tokens, reused, max_tokens, temperature, seed, stop or [], top_logprobs)
 
     def _decode(
@@ -182,7 +221,7 @@ class LlamaEngine:
         logprobs: list[TokenLogprob] = []
         text, finish = "", "length"
         for step in range(max_tokens):
-            logits = self._last_logits()
+            logits = self._logits()
             if temperature > 0:
                 probs = np.exp(_log_softmax(logits / temperature))
                 token = int(rng.choice(len(probs), p=probs / probs.sum()))
@@ -205,8 +244,7 @@ class LlamaEngine:
                 break
             if step == max_tokens - 1:
                 break  # the last token's logits are never read: do not pay for its evaluation
-            self.llm.eval([token])
-            self._evaluated.append(token)
+            self.llm.eval([token])  # one token at a time, as every time; never reused (not a whole chunk)
         return Completion(
             text=text,
             prompt_tokens=len(tokens),
@@ -243,38 +281,15 @@ class LlamaEngine:
                 )
             if not answer:
                 return AnswerScore(len(head), len(head), (), (), (), 0)
-            # the position before the answer must be evaluated again: its logits predict the first token
-            reused = min(self._common_prefix(tokens), len(head) - 1)
-            logprobs = self._eval_scoring(tokens, reused, first=len(head) - 1)
+            # the logits at the position before each answer token predict it
+            logprobs: list[float] = []
+            reused = self._evaluate(
+                tokens,
+                range(len(head) - 1, len(tokens) - 1),
+                lambda position, row: logprobs.append(float(_log_softmax(self._logits(row))[tokens[position + 1]])),
+            )
         pieces = token_texts([self.llm.detokenize([t], special=False) for t in answer])
-        return AnswerScore(len(tokens), len(head), tuple(answer), logprobs, pieces, reused)
-
-    def _eval_scoring(self, tokens: list[int], start: int, first: int) -> tuple[float, ...]:
-        """Evaluate tokens[start:] and return log P(tokens[p + 1] | tokens[:p + 1]) for p >= first.
-
-        Like Llama.eval, but a batch asks llama.cpp for logits only at the positions p >= first:
-        every other position skips the projection onto the vocabulary."""
-        llm = self.llm
-        llm.n_tokens = start
-        llm._ctx.kv_cache_seq_rm(-1, start, -1)
-        self._evaluated = tokens[:start]
-        n_vocab = llm.n_vocab()
-        out: list[float] = []
-        for begin in range(start, len(tokens), llm.n_batch):
-            chunk = tokens[begin : begin + llm.n_batch]
-            llm._batch.set_batch(batch=chunk, n_past=begin, logits_all=False)
-            wanted = [i for i in range(len(chunk)) if first <= begin + i < len(tokens) - 1]
-            for i in wanted:
-                llm._batch.batch.logits[i] = True
-            llm._ctx.decode(llm._batch)
-            llm.input_ids[begin : begin + len(chunk)] = chunk
-            llm.n_tokens += len(chunk)
-            self._evaluated = tokens[: begin + len(chunk)]
-            for i in wanted:
-                row = np.ctypeslib.as_array(self._llama_cpp.llama_get_logits_ith(llm._ctx.ctx, i), shape=(n_vocab,))
-                top = row.max()
-                out.append(float(row[tokens[begin + i + 1]] - top - np.log(np.exp(row - top).sum())))
-        return tuple(out)
+        return AnswerScore(len(tokens), len(head), tuple(answer), tuple(logprobs), pieces, reused)
 
     def _turn_end_tokens(self) -> set[int]:
         """Chat templates end a turn with a token that is not always the GGUF's EOS."""
