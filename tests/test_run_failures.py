@@ -98,7 +98,8 @@ def test_a_judge_that_never_gives_a_readable_verdict_fails_the_run(workdir, scri
     args = _setup(workdir, scripts, lambda prompt: "I cannot decide.")
     code, _, err = _main(monkeypatch, capsys, *args)
     assert code == 1
-    assert "no verdict on any of the 10 judged units: 20 of 20 judgments failed: 0 call failure(s), " in err
+    assert "no verdict on any of the 10 judged units (commonest: no judge voted): 20 of 20 judgments failed: " in err
+    assert "0 call failure(s), " in err
     assert "20 unreadable verdict(s)" in err
 
 

@@ -94,8 +94,8 @@ def failure_problem(judgments: Iterable[Judgment], votes: Iterable[Vote], max_fa
     failures = count_failures(judgments)
     votes = list(votes)
     if votes and all(v.outcome is None for v in votes):
-        why = failures.describe() if failures.call_failed + failures.parse_failed else _commonest_vote_reason(votes)
-        return f"no verdict on any of the {len(votes)} judged units: {why}"
+        why = f"no verdict on any of the {len(votes)} judged units ({_commonest_vote_reason(votes)})"
+        return f"{why}: {failures.describe()}" if failures.call_failed + failures.parse_failed else why
     if failures.call_share > max_failed:
         return (
             f"{failures.call_share:.1%} of the judgments were lost to failed calls, above --max-failed "
@@ -106,4 +106,4 @@ def failure_problem(judgments: Iterable[Judgment], votes: Iterable[Vote], max_fa
 
 def _commonest_vote_reason(votes: list[Vote]) -> str:
     reasons = Counter(v.abstain_reason or "no judge voted" for v in votes)
-    return f"the panel abstained on every unit (commonest: {reasons.most_common(1)[0][0]})"
+    return f"commonest: {reasons.most_common(1)[0][0]}"
