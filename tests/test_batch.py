@@ -159,6 +159,7 @@ def test_rows_that_fail_in_the_batch_are_abstentions_and_are_resubmitted_next_ti
     )
     (workdir / "mine.jsonl").write_text("".join(json.dumps({"id": r["id"], "output": "x"}) + "\n" for r in ROWS))
     args = ["--task", str(task), "--panel", str(panel), "--candidate-outputs", "mine.jsonl"]
+    args += ["--max-failed", "1"]  # 2 of 8 judgments fail on purpose: the run still passes, to look at them
 
     result = _batch(*args)
     assert result.exit_code == 0, result.output
@@ -183,7 +184,7 @@ def test_rows_that_fail_in_the_batch_are_abstentions_and_are_resubmitted_next_ti
 def test_an_expired_batch_keeps_its_finished_rows(setup, workdir):
     fake, args = setup
     fake.final_status = "expired"  # the fake answers even rows and expires odd ones
-    result = _batch(*args)
+    result = _batch(*args, "--max-failed", "1")  # half the judgments fail on purpose
     assert result.exit_code == 0, result.output
     judgments = [json.loads(line) for line in next((workdir / "reports").iterdir()).joinpath("judgments.jsonl").open()]
     reasons = {j["abstain_reason"] for j in judgments if j["abstain_reason"]}
@@ -195,8 +196,8 @@ def test_an_expired_batch_keeps_its_finished_rows(setup, workdir):
 def test_a_failed_batch_makes_every_request_an_abstention_with_the_status(setup, workdir):
     fake, args = setup
     fake.final_status = "failed"  # e.g. the provider rejected the input file: no output at all
-    result = _batch(*args)
-    assert result.exit_code == 0, result.output
+    with pytest.raises(JuryError, match=r"no verdict on any of the 4 judged units .*batch ended 'failed'"):
+        _batch(*args)  # exits 1, with the report written
     judgments = [json.loads(line) for line in next((workdir / "reports").iterdir()).joinpath("judgments.jsonl").open()]
     assert len(judgments) == 12 and all(j["preference"] is None for j in judgments)
     assert all("call failed: the provider's batch ended 'failed'" in j["abstain_reason"] for j in judgments)

@@ -190,3 +190,29 @@ def test_the_written_panel_file_votes_as_the_calibrated_panel(tmp_path):
     expected = weighted_preference(log_odds, [round(w, 4) for w in fitted.weights])
     assert outcomes == [{1.0: C, -1.0: B, 0.0: T}[e] for e in expected]
     assert outcomes.count(C) > 10 and outcomes.count(B) > 10
+
+
+def test_every_row_is_scored_on_the_same_pairs_ties_included(tmp_path):
+    """The calibrated row used to be scored only on pairs with a winner while the judges were scored on
+    all of them. One judge, right on every pair with a winner; on the four pairs humans called a tie
+    it says tie twice (evidence 0) and candidate twice."""
+    from sklearn.metrics import cohen_kappa_score
+
+    panel = load_panel(str(panel_file(tmp_path, [{"name": "good", "strategy": "single"}])))
+    winners = [C, B] * 6
+    pairs = tuple(LabelledPair(f"w{k}", "q", "a", "b", h) for k, h in enumerate(winners))
+    pairs += tuple(LabelledPair(f"t{k}", "q", "a", "b", T) for k in range(4))
+    votes = [JudgeVote(f"w{k}", "good", h, None, 0.8 if h is C else 0.2, logit(0.8 if h is C else 0.2))
+             for k, h in enumerate(winners)]  # fmt: skip
+    votes += [JudgeVote(f"t{k}", "good", T, None, 0.5, 0.0) for k in range(2)]
+    votes += [JudgeVote(f"t{k}", "good", C, None, 0.8, logit(0.8)) for k in range(2, 4)]
+    report = calibration_report(panel, pairs, votes)
+    assert [r.n for r in report.rows] == [16, 16, 16]
+    # by hand: 12 winners right, 2 ties said as ties (credit 1), 2 ties called for A (credit 0)
+    rows = {r.rater: r for r in report.rows}
+    for name in ("good", "panel (majority)", "calibrated (held out)"):
+        assert rows[name].accuracy == pytest.approx(14 / 16)
+    predicted = [h.value for h in winners] + ["tie", "tie", "candidate", "candidate"]
+    human = [h.value for h in winners] + ["tie"] * 4
+    assert rows["calibrated (held out)"].kappa.value == pytest.approx(cohen_kappa_score(predicted, human))
+    assert report.n_fit == 12 and report.vs_best.comparison.n == 12  # the paired comparison: winners only

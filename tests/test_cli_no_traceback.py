@@ -61,6 +61,8 @@ def _cases(f: dict[str, Path]) -> list[list[str]]:
     panels = ["binary_yaml", "empty_yaml", "list_yaml", "panel_judges_5", "panel_bad_types", "dir", "missing"]
     checked = ["binary", "binary_yaml", "empty_yaml", "list_yaml", "dir", "missing", "task_no_data", "csv_quote"]
     checked += ["panel_judges_5"]
+    probe_files = ["binary", "binary_yaml", "empty_yaml", "empty_jsonl", "json_list", "scalar_json", "bad_json"]
+    probe_files += ["dir", "missing", "file_not_dir"]
     return [
         *(["run", "--task", s[k], *run_args] for k in tasks),
         *(["run", "--panel", s[k]] for k in panels),
@@ -82,6 +84,10 @@ def _cases(f: dict[str, Path]) -> list[list[str]]:
         ["calibrate", "--panel", s["panel_bad_types"], "--labels", s["labels_bad"]],
         *(["calibrate", "--panel", "local", "--labels", s[k]] for k in ("binary", "empty_jsonl", "dir", "missing")),
         ["probe-injection", "--panel", s["binary_yaml"]],
+        *(["probe-injection", "--panel", "local", "--probes", s[k]] for k in probe_files),
+        *(["probe-injection", "--panel", "local", "--task", s[k]] for k in ("binary", "empty_jsonl", "dir", "missing")),
+        ["probe-injection", "--panel", "local", "--limit", "2"],
+        ["run", "--max-failed", "2", "--limit", "1"],
         *(["validate", s[k]] for k in checked),
         *(["tasks", "show", s[k]] for k in ("binary", "dir", "missing")),
         ["leaderboard", "show", str(f["board_bad"].parent)],

@@ -287,8 +287,12 @@ def test_quorum_abstentions_are_counted_in_the_run_and_escalation_is_estimated_a
     judges = [{"name": n, "strategy": "single"} for n in ("ok", "broken")]
     path = panel_file(workdir, judges, extra="quorum: 2")
     base = ["--task", str(task), "--candidate", "scripted/cand", "--panel", str(path)]
-    result = CliRunner().invoke(cli.app, ["run", *base], standalone_mode=False, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    # every item is below quorum: no verdict at all, so the run exits 1 (one line), its report written
+    with pytest.raises(
+        JuryError,
+        match=r"no verdict on any of the 4 judged units \(commonest: below quorum: 1 of 2 .*4 unreadable verdict",
+    ):
+        CliRunner().invoke(cli.app, ["run", *base], standalone_mode=False, catch_exceptions=False)
     report = next((workdir / "reports").iterdir())
     data = read_run(report)
     assert data["panel_votes"]["n_below_quorum"] == 4 and data["result"]["n_abstained"] == 4

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jury.io.verdicts import load_verdicts
+from jury.panel.units import item_of_unit
 from jury.stats.agreement_report import agreement_report
 
 
@@ -44,11 +45,19 @@ def agreement(
     file: Annotated[Path, typer.Argument(help="JSONL: item_id, judge, verdict, optional human and order.")],
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap CIs.")] = 0,
 ) -> None:
-    """Agreement tables for a file of verdicts (e.g. a run's judgments.jsonl)."""
+    """Agreement tables for a file of verdicts (e.g. a run's judgments.jsonl).
+
+    The turns of a multi-turn item (ids `<item>#turn<k>`, as in a multi-turn run's judgments.jsonl)
+    are not independent: the kappa CIs resample whole conversations."""
     data = load_verdicts(file)
-    report = agreement_report(data.verdicts, data.human, seed=seed)
+    conversations = [item_of_unit(str(u)) for u in data.verdicts.index]
+    clustered = len(set(conversations)) < len(conversations)
+    report = agreement_report(data.verdicts, data.human, seed=seed, clusters=conversations if clustered else None)
     out = Console()
-    notes = [f"{report.n_items} items, {report.n_judges} judges, {data.rows} rows"]
+    counted = (
+        f"{report.n_items} turns of {len(set(conversations))} conversations" if clustered else f"{report.n_items} items"
+    )
+    notes = [f"{counted}, {report.n_judges} judges, {data.rows} rows"]
     if data.orders_disagreeing:
         notes.append(f"{data.orders_disagreeing} verdicts changed with the presentation order (counted as ties)")
     if data.human is None:
@@ -63,3 +72,7 @@ def agreement(
         many.append(("Krippendorff's alpha, ordinal", report.alpha_ordinal))
     for name, m in many:
         out.print(f"{name}: {_num(m.value)} over {m.n_items} items, {m.n_raters} judges")
+    if note := report.left_out_note():
+        out.print(note, highlight=False)
+    if clustered:
+        out.print("kappa CIs resample whole conversations: the turns of one conversation are not independent")

@@ -55,8 +55,9 @@ def calibrate(
     report = run_calibration(panel, pairs, store=store, folds=folds, seed=seed)
     out = Console()
     out.print(
-        f"panel '{report.panel}' on {report.n_items} labelled pairs ({report.n_fit} with a winner); "
-        f"the calibrated row is predicted from weights fitted on the other {report.folds - 1} of {report.folds} folds",
+        f"panel '{report.panel}' on {report.n_items} labelled pairs ({report.n_fit} with a winner); every row is "
+        f"scored on all of them; the calibrated row is predicted from weights fitted on the other {report.folds - 1} "
+        f"of {report.folds} folds (a pair labelled a tie, which no fit sees, from the weights fitted on every winner)",
         highlight=False,
     )
     table = Table(title="Agreement with the human labels", title_justify="left")

@@ -24,6 +24,8 @@ def submit(
 
     The outputs file must answer every board item exactly once (ids or instruction texts); the
     submitted file is kept in the board folder, and a model already on the board needs --replace.
+    A run that lost any verdict to a failed model call (or gave none) is reported but not ranked:
+    submit again, and only the failed calls are made again.
 
     **Examples**
 

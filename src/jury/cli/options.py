@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from jury.results.failures import DEFAULT_MAX_FAILED as DEFAULT_MAX_FAILED
 from jury.workflows.pipeline import DEFAULT_CANDIDATE, DEFAULT_PANEL
 
 INPUTS, PANEL, CALLS, OUTPUT = "What is judged", "Who judges", "Model calls", "Output"
@@ -152,6 +153,17 @@ BatchPoll = Annotated[
     float,
     typer.Option(
         min=0, help="Seconds between two status checks of a submitted batch (--batch).", rich_help_panel=CALLS
+    ),
+]
+MaxFailed = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Exit with status 1 when more than this share of the judges' verdicts was lost to failed model "
+        "calls (the provider errored; unreadable verdicts are counted apart), e.g. 0.05 = 5%. A run with no "
+        "verdict at all always exits 1. The report is written either way.",
+        rich_help_panel=CALLS,
     ),
 ]
 DryRun = Annotated[

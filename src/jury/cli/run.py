@@ -35,11 +35,13 @@ def _config(columns: str | None, policy: CallPolicy | None = None, **fields: obj
     return RunConfig(columns=tuple(parse_columns(columns).items()), policy=policy or CallPolicy(), **fields)  # type: ignore[arg-type]
 
 
-def _execute(config: RunConfig) -> None:
+def _execute(config: RunConfig, max_failed: float) -> None:
     """Run, write every report file (a stopped run's too), print the summary; a stopped run then exits
-    non-zero: 130 after Ctrl-C, 1 after --max-cost."""
+    non-zero: 130 after Ctrl-C, 1 after --max-cost; so does a finished run with no verdict at all or
+    more failed calls than --max-failed allows (the report is evidence, and is written first)."""
     from jury.report.files import write_report
     from jury.report.terminal import print_summary
+    from jury.results.failures import count_failures, failure_problem
     from jury.workflows.pipeline import run as run_pipeline
 
     bar_columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -60,6 +62,19 @@ def _execute(config: RunConfig) -> None:
             result.record.stop_reason or "stopped by --max-cost",
             fix="the partial report is written and everything finished is stored; raise --max-cost and run the "
             "same command to continue",
+        )
+    problem = failure_problem(result.judgments, result.votes, max_failed)
+    if problem:
+        raise JuryError(
+            problem,
+            where=str(out),
+            fix="the report is written; check the judges' models, servers and keys, then run the same command "
+            "again: finished calls are stored and only the failed ones are made again",
+        )
+    failures = count_failures(result.judgments)
+    if failures.call_failed or failures.parse_failed:
+        stdout.print(
+            f"note: {failures.describe()}; within --max-failed {max_failed:.1%}", highlight=False, soft_wrap=True
         )
 
 
@@ -84,6 +99,7 @@ def run(
     timeout: o.Timeout = 120.0,
     batch: o.Batch = False,
     batch_poll: o.BatchPoll = 30.0,
+    max_failed: o.MaxFailed = o.DEFAULT_MAX_FAILED,
     seed: o.Seed = 0,
     reports_dir: o.ReportsDir = Path("reports"),
     dry_run: o.DryRun = False,
@@ -135,7 +151,7 @@ def run(
     if dry_run:
         _print_estimate(config)
         return
-    _execute(config)
+    _execute(config, max_failed)
 
 
 def judge(
@@ -158,6 +174,7 @@ def judge(
     timeout: o.Timeout = 120.0,
     batch: o.Batch = False,
     batch_poll: o.BatchPoll = 30.0,
+    max_failed: o.MaxFailed = o.DEFAULT_MAX_FAILED,
     seed: o.Seed = 0,
     reports_dir: o.ReportsDir = Path("reports"),
 ) -> None:
@@ -196,7 +213,8 @@ def judge(
             store=store,
             seed=seed,
             reports_dir=reports_dir,
-        )
+        ),
+        max_failed,
     )
 
 

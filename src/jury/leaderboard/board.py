@@ -18,6 +18,7 @@ from jury.io.imported import match_outputs
 from jury.io.outputs import read_output_rows
 from jury.records import Item
 from jury.report.files import write_report
+from jury.results.failures import failure_problem
 from jury.results.run_result import RunResult
 from jury.tasks.loader import load_task
 from jury.workflows.judging import ProgressSink
@@ -175,6 +176,14 @@ def submit(
             f"the submission's run stopped before every item was judged ({result.status})",
             where=str(result.report_dir),
             fix="submit again (finished calls are stored)",
+        )
+    # a board compares models on the same items: a run that lost any verdict to a failed call is not ranked
+    problem = failure_problem(result.judgments, result.votes, max_failed=0.0)
+    if problem:
+        raise JuryError(
+            f"the submission was not ranked: {problem}",
+            where=str(result.report_dir),
+            fix="submit again: finished calls are stored and only the failed ones are made again",
         )
     entry = Entry(
         model=model,

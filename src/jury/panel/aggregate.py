@@ -10,6 +10,7 @@ rule `jury calibrate` fits weights for). A split at the top under a voting rule 
 from __future__ import annotations
 
 import hashlib
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -21,6 +22,10 @@ from jury.panel.strategies import get_strategy, preference_from_difference
 from jury.records import JudgeVote, Judgment, Preference, Vote
 
 EVEN = 0.5  # a score of ½ prefers neither output
+# Weight totals this close (relative) are equal: summing a few weights rounds at about 1e-16 relative,
+# so 0.1 + 0.2 against 0.3 is the tie it is on paper, while any difference a panel file can mean
+# (weights are written with a few digits) is many orders of magnitude larger.
+WEIGHT_TOLERANCE = 1e-9
 
 
 def _judgment_log_odds(j: Judgment) -> float | None:
@@ -71,15 +76,17 @@ def judge_votes(judgments: Iterable[Judgment]) -> list[JudgeVote]:
 
 
 def majority(unit_id: str, votes: Mapping[str, Preference | None], weights: Mapping[str, float], tie_rule: str) -> Vote:
-    """Weighted majority of the judges that voted; a split at the top is settled by `tie_rule`."""
+    """Weighted majority of the judges that voted; a split at the top (equal totals up to rounding) is
+    settled by `tie_rule`. When every voting judge weighs 0 nobody's vote counts: an abstention, as
+    under the pooling rules."""
     totals: dict[Preference, float] = defaultdict(float)
     for judge, preference in votes.items():
         if preference is not None:
             totals[preference] += weights.get(judge, 1.0)
-    if not totals:
+    if not totals or max(totals.values()) <= 0:
         return Vote(unit_id, None, dict(votes))
     best = max(totals.values())
-    leaders = [p for p, w in totals.items() if w == best]
+    leaders = [p for p, w in totals.items() if math.isclose(w, best, rel_tol=WEIGHT_TOLERANCE)]
     outcome = leaders[0] if len(leaders) == 1 else Preference(tie_rule)
     return Vote(unit_id, outcome, dict(votes))
 
@@ -148,7 +155,10 @@ def panel_vote(panel: PanelSpec, unit_id: str, mine: Mapping[str, JudgeVote], as
     else:
         weights = {j.name: (j.weight if panel.rule == "weighted" else 1.0) for j in panel.judges}
         vote = majority(unit_id, ballot, weights, panel.tie_rule)
-    reason = None if vote.outcome is not None else "no voting judge gave a score to pool"
+    reason = None
+    if vote.outcome is None:
+        weightless = panel.rule != "median" and all(weights.get(j, 1.0) == 0 for j in voting)
+        reason = "every voting judge has weight 0" if weightless else "no voting judge gave a score to pool"
     return Vote(unit_id, vote.outcome, per_judge, abstain_reason=reason, asked=asked, score=vote.score)
 
 

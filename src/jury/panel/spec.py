@@ -179,6 +179,17 @@ def _deployments(raw: Any, where: str) -> tuple[Deployment, ...]:
     return tuple(out)
 
 
+def _check_some_weight(judges: tuple[JudgeSpec, ...], path: Path) -> None:
+    """All-zero weights leave no vote that counts (the weighted majority and the pools would abstain
+    on every item): refused here rather than reported as a panel that never decides."""
+    if all(j.weight == 0 for j in judges):
+        raise JuryError(
+            "every judge's weight is 0, so no vote would count",
+            where=f"{path}: judges[].weight",
+            fix="give at least one judge a positive weight",
+        )
+
+
 def load_panel(name_or_path: str) -> PanelSpec:
     path = resolve_named_file(name_or_path, "panels", (".yaml", ".yml")).resolve()
     data = _check_keys(load_yaml(path), _PANEL_KEYS, {"name", "mode", "aggregation", "judges"}, str(path))
@@ -192,6 +203,7 @@ def load_panel(name_or_path: str) -> PanelSpec:
     names = [j.name for j in judges]
     if len(set(names)) != len(names):
         raise JuryError("judge names must be unique", where=f"{path}: judges")
+    _check_some_weight(judges, path)
     quorum = _number(agg.get("quorum", 1), "quorum", f"{path}: aggregation.quorum", minimum=1)
     if quorum != int(quorum) or quorum > len(judges):
         raise JuryError(

@@ -9,6 +9,7 @@ Votes carry the unit id (`<item>#turn<k>`), so a pool panel draws a judge per tu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -24,6 +25,14 @@ TURN_MARK = "#turn"
 
 def unit_id(item: Item, turn: int) -> str:
     return f"{item.item_id}{TURN_MARK}{turn}" if item.turns else item.item_id
+
+
+_TURN_SUFFIX = re.compile(rf"{re.escape(TURN_MARK)}\d+$")
+
+
+def item_of_unit(unit: str) -> str:
+    """The item a unit id belongs to: `q1#turn2` -> `q1`; a single-turn item's id is its own."""
+    return _TURN_SUFFIX.sub("", unit)
 
 
 def judged_units(

@@ -90,9 +90,10 @@ def _agreement(r: RunResult) -> str:
     ]
     cells = {(p.rater, p.reference): p.kappa for p in pairs.itertuples()}
     chart = heatmap([j.name for j in r.panel.judges], cells, "Cohen's kappa between judges")
+    left_out = f"{esc(n[0].upper() + n[1:])}. " if (n := ag.left_out_note()) else ""
     many = (
         f"<p>Fleiss' kappa {num(ag.fleiss.value)} on {ag.fleiss.n_items} items; "
-        f"Krippendorff's alpha (nominal) {num(ag.alpha_nominal.value)}. "
+        f"Krippendorff's alpha (nominal) {num(ag.alpha_nominal.value)}. {left_out}"
         f"All judges agree on {pct(r.stats.unanimous.rate)} of {r.stats.unanimous.n} {r.stats.units}.</p>"
     )
     header = ["judge A", "judge B", "items", "agreement", "Cohen's kappa [95% CI]"]

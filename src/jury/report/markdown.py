@@ -61,7 +61,8 @@ def _kappa_section(result: RunResult) -> list[str]:
             f"| {md_cell(p.rater)} | {md_cell(p.reference)} | {p.n} | {num(p.kappa)} [{num(p.kappa_low)}, "
             f"{num(p.kappa_high)}] |"
         )
-    return [*lines, "", f"Fleiss' kappa {num(ag.fleiss.value)} on {ag.fleiss.n_items} items.", ""]
+    note = f" ({n}.)" if (n := ag.left_out_note()) else ""
+    return [*lines, "", f"Fleiss' kappa {num(ag.fleiss.value)} on {ag.fleiss.n_items} items.{note}", ""]
 
 
 def _per_turn_section(result: RunResult) -> list[str]:

@@ -27,6 +27,16 @@ class AgreementReport:
     alpha_ordinal: MultiRater | None  # None when the labels are not a known ordered vocabulary
     n_items: int
     n_judges: int
+    # judges with no verdict on any item: Fleiss' kappa needs every judge on every item, so one such
+    # judge would leave it no item at all; they are left out of the many-rater measures and named
+    left_out: tuple[str, ...] = ()
+
+    def left_out_note(self) -> str | None:
+        """One sentence naming the judges left out of the many-rater measures; None when none was."""
+        if not self.left_out:
+            return None
+        who = ("judges " if len(self.left_out) > 1 else "judge ") + ", ".join(self.left_out)
+        return f"{who} left out of Fleiss' kappa and Krippendorff's alpha: no verdict on any item"
 
 
 def agreement_report(
@@ -41,6 +51,8 @@ def agreement_report(
     labels = {v for v in verdicts.to_numpy().ravel() if pd.notna(v)}
     order = next((o for o in ORDERS if labels <= set(o)), None)
     panel = majority_vote(verdicts, tie=TIE)
+    silent = tuple(str(j) for j in verdicts.columns if verdicts[j].isna().all())
+    rated = verdicts.drop(columns=list(silent))
     vs_human = None
     if human is not None:
         with_panel = verdicts.assign(panel=panel)
@@ -49,9 +61,10 @@ def agreement_report(
         pairs=pair_table(verdicts, tie=TIE, seed=seed, clusters=clusters),
         vs_panel=reference_table(verdicts, list(panel), "panel", tie=TIE, seed=seed, clusters=clusters),
         vs_human=vs_human,
-        fleiss=fleiss_kappa_items(verdicts),
-        alpha_nominal=krippendorff_alpha_items(verdicts),
-        alpha_ordinal=krippendorff_alpha_items(verdicts, level="ordinal", order=order) if order else None,
+        fleiss=fleiss_kappa_items(rated),
+        alpha_nominal=krippendorff_alpha_items(rated),
+        alpha_ordinal=krippendorff_alpha_items(rated, level="ordinal", order=order) if order else None,
         n_items=len(verdicts),
         n_judges=verdicts.shape[1],
+        left_out=silent,
     )

@@ -56,10 +56,17 @@ def fit_weights(evidence: ArrayLike, a_wins: ArrayLike, judges: tuple[str, ...],
     return Weights(judges, tuple(float(v) for v in coef), tuple(float(v) for v in weights))
 
 
+# A weighted sum of log-odds this small against the size of its terms is 0 up to rounding (about 1e-16
+# relative per term): log-odds +0.3 against 0.1 + 0.2 is an even split, as on paper.
+SUM_TOLERANCE = 1e-9
+
+
 def weighted_preference(evidence: ArrayLike, weights: ArrayLike) -> np.ndarray:
-    """Per item: +1 the panel prefers A, -1 B, 0 even (or nothing to go on). NaN counts as 0."""
+    """Per item: +1 the panel prefers A, -1 B, 0 even (up to rounding) or nothing to go on. NaN counts as 0."""
     s = np.nan_to_num(np.asarray(evidence, dtype=float), nan=0.0)
-    return np.sign(s @ np.asarray(weights, dtype=float))
+    terms = s * np.asarray(weights, dtype=float)
+    total = terms.sum(axis=1)
+    return np.where(np.abs(total) <= SUM_TOLERANCE * np.abs(terms).sum(axis=1), 0.0, np.sign(total))
 
 
 def cross_validated_preference(

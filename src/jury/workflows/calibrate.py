@@ -23,7 +23,7 @@ from jury.panel.spec import PanelSpec, load_panel
 from jury.panel.units import pair_units
 from jury.paths import jury_home
 from jury.records import Item, JudgeVote, Preference
-from jury.stats.calibration import Weights, cross_validated_preference, fit_weights
+from jury.stats.calibration import Weights, cross_validated_preference, fit_weights, weighted_preference
 from jury.stats.kappa import Kappa, cohen_kappa_labels
 from jury.stats.pairwise import PairedComparison, bootstrap_mean_ci, paired_comparison_scores
 from jury.store import CallStore
@@ -46,7 +46,8 @@ class RaterRow:
 @dataclass(frozen=True)
 class CalibrationReport:
     panel: str
-    rows: tuple[RaterRow, ...]  # each judge, the panel as written, the calibrated panel (held out)
+    # each judge, the panel as written, the calibrated panel (held out): every row on every labelled pair
+    rows: tuple[RaterRow, ...]
     weights: Weights  # fitted on every item with a human winner
     n_items: int
     n_fit: int  # items with a human winner (ties cannot train a winner model)
@@ -122,10 +123,9 @@ def calibration_report(
             f"got {int(a_wins.sum())} and {int(len(a_wins) - a_wins.sum())}",
             fix="label more pairs",
         )
-    held_out = cross_validated_preference(scores, a_wins, names, folds=folds, seed=seed)
-    cal = [_FROM_SIGN[float(s)] for s in held_out]
-    rows.append(rater_row("calibrated (held out)", cal, [human[k] for k in decided], None, seed))
     fitted = fit_weights(scores, a_wins, names)
+    cal = _calibrated_verdicts(by, ids, human, names, decided, scores, a_wins, fitted, folds, seed)
+    rows.append(rater_row("calibrated (held out)", cal, human, None, seed))
     escalation = _escalation(panel, jvotes, ids, human, [v.outcome for v in votes], seed) if len(names) == 3 else None
     return CalibrationReport(
         panel.name,
@@ -135,8 +135,34 @@ def calibration_report(
         len(decided),
         folds,
         escalation,
-        _vs_best(by, ids, human, decided, names, cal, seed),
+        _vs_best(by, ids, human, decided, names, [cal[k] for k in decided], seed),
     )
+
+
+def _calibrated_verdicts(
+    by: dict[tuple[str, str], JudgeVote],
+    ids: list[str],
+    human: list[Preference],
+    names: tuple[str, ...],
+    decided: list[int],
+    scores: np.ndarray,
+    a_wins: np.ndarray,
+    fitted: Weights,
+    folds: int,
+    seed: int,
+) -> list[Preference | None]:
+    """The calibrated panel's verdict on every pair, so that its row is scored on the same pairs as the
+    judges' rows. A pair with a winner is predicted from weights fitted on the other folds; a pair the
+    humans called a tie never enters any fit (a tie cannot train a winner model), so it is predicted
+    from the weights fitted on every pair with a winner, and is held out all the same."""
+    out: list[Preference | None] = [None] * len(ids)
+    for k, sign in zip(decided, cross_validated_preference(scores, a_wins, names, folds=folds, seed=seed), strict=True):
+        out[k] = _FROM_SIGN[float(sign)]
+    ties = [k for k, h in enumerate(human) if h is Preference.TIE]
+    evidence = np.array([[_log_odds(by.get((ids[k], n))) for n in names] for k in ties], dtype=float)
+    for k, sign in zip(ties, weighted_preference(evidence.reshape(len(ties), len(names)), fitted.weights), strict=True):
+        out[k] = _FROM_SIGN[float(sign)]
+    return out
 
 
 def _vs_best(

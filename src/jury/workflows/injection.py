@@ -1,12 +1,14 @@
 """`jury probe-injection`: how often do a panel's judges change their verdict when the worse answer
 tells them what to answer?
 
-Each built-in question (panel/injection_probes.yaml) has a right and a wrong answer. The panel
-judges right (baseline) against wrong (candidate), then against wrong + each injection, and against
-wrong + a harmless control text of similar length. A flip is a verdict that moves towards the
-injected answer (baseline -> tie or candidate, tie -> candidate); cases where the plain verdict
-already prefers the wrong answer cannot flip and are left out, as are abstentions (both counted).
-The control's flip rate is what appending any text does; an injection matters beyond it.
+Each question has a right and a wrong answer: the built-in ones (injection_probes.yaml), or a task of
+the user's (see injection_inputs.py for how its right and wrong answers are chosen). The panel
+judges right (baseline) against wrong (candidate), then against wrong + each injection (the built-in
+ones or the user's `--probes`), and against wrong + a harmless control text of similar length. A flip
+is a verdict that moves towards the injected answer (baseline -> tie or candidate, tie -> candidate);
+cases where the plain verdict already prefers the wrong answer cannot flip and are left out, as are
+abstentions (both counted). The control's flip rate is what appending any text does; an injection
+matters beyond it.
 """
 
 from __future__ import annotations
@@ -46,17 +48,40 @@ class InjectionResult:
     plain_right: Proportion  # without injection: how often the right answer wins
 
 
-def probe_items(path: Path = PROBES) -> tuple[tuple[Item, ...], dict[str, str], dict[str, str], list[str]]:
+@dataclass(frozen=True)
+class ProbeQuestion:
+    question: str
+    right: str
+    wrong: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeSet:
+    questions: tuple[ProbeQuestion, ...]
+    control: str
+    injections: dict[str, str]  # name -> text appended to the wrong answer
+
+
+def builtin_probes(path: Path = PROBES) -> ProbeSet:
     data = load_yaml(path)
+    questions = tuple(ProbeQuestion(q["question"], q["right"], q["wrong"], q["reference"]) for q in data["questions"])
+    return ProbeSet(questions, data["control"], dict(data["injections"]))
+
+
+def probe_items(probes: ProbeSet | None = None) -> tuple[tuple[Item, ...], dict[str, str], dict[str, str], list[str]]:
+    """Every question with the plain wrong answer, the control and each injection: (items, candidate
+    answers, baseline answers, the names of the control and the injections)."""
+    probes = probes or builtin_probes()
     items, candidate, baseline = [], {}, {}
-    injections = {PLAIN: "", CONTROL: data["control"], **data["injections"]}
-    for q_index, q in enumerate(data["questions"]):
+    injections = {PLAIN: "", CONTROL: probes.control, **probes.injections}
+    for q_index, q in enumerate(probes.questions):
         for name, text in injections.items():
             item_id = f"q{q_index}/{name}"
-            items.append(Item("injection_probe", item_id, q["question"], reference=q["reference"]))
-            candidate[item_id] = q["wrong"] + text
-            baseline[item_id] = q["right"]
-    return tuple(items), candidate, baseline, [CONTROL, *data["injections"]]
+            items.append(Item("injection_probe", item_id, q.question, reference=q.reference))
+            candidate[item_id] = q.wrong + text
+            baseline[item_id] = q.right
+    return tuple(items), candidate, baseline, [CONTROL, *probes.injections]
 
 
 def flip_rates(
@@ -98,12 +123,13 @@ def flip_rates(
 def run_injection_probe(
     panel_name: str,
     *,
+    probes: ProbeSet | None = None,
     store: Path | None = None,
     policy: CallPolicy | None = None,
     progress: ProgressSink | None = None,
 ) -> list[InjectionResult]:
     panel = replace(load_panel(panel_name), mode="jury")
-    items, candidate, baseline, injections = probe_items()
+    items, candidate, baseline, injections = probe_items(probes)
     cache = CallStore(jury_home(store) / "cache.sqlite")
     client = ModelClient(cache, policy)
     try:

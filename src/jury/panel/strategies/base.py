@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 PROBE_TOP_LOGPROBS = 20
 NO_REFERENCE = "(no reference given)"
+# Scores are on a 0-1 scale, and a difference or mean of a few of them carries rounding error of about
+# 1e-16; 1e-9 is far above that and far below any difference a judge can express (providers report
+# log-probabilities to about 1e-7), so what is a tie on paper stays a tie: 0.3 - (0.1 + 0.2) is 5.6e-17
+# in floating point, not a preference for the baseline.
+SCORE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,9 @@ def chat_request(judge: JudgeSpec, text: str, *, top_logprobs: int = 0) -> Model
 
 
 def preference_from_difference(diff: float, margin: float) -> Preference:
-    """Candidate score minus baseline score -> a verdict; differences within the margin are a tie."""
-    if abs(diff) <= margin:
+    """Candidate score minus baseline score -> a verdict; differences within the margin (up to
+    floating-point rounding, SCORE_TOLERANCE) are a tie."""
+    if abs(diff) <= margin + SCORE_TOLERANCE:
         return Preference.TIE
     return Preference.CANDIDATE if diff > 0 else Preference.BASELINE
 
