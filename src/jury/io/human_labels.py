@@ -237,16 +237,21 @@ class HumanLabels:
     population: int
 
 
+def _plan_name(strategy: str, seed: int | None) -> str:
+    return "imported labels" if strategy == "import" else f"--strategy {strategy} --seed {seed}"
+
+
 def _one_plan(rows: Sequence[LabelRow]) -> None:
+    """A labeller's inclusion probabilities mean something only under one plan."""
     plans: dict[str, tuple[str, int | None]] = {}
     for row in rows:
         plan = plans.setdefault(row.labeller, (row.strategy, row.seed))
         if plan != (row.strategy, row.seed):
             raise JuryError(
-                f"labeller {row.labeller!r} labelled under two plans ({plan[0]} seed {plan[1]}, then "
-                f"{row.strategy} seed {row.seed})",
+                f"labeller {row.labeller!r} has labels under two plans ({_plan_name(*plan)}, then "
+                f"{_plan_name(row.strategy, row.seed)})",
                 where=row.where,
-                fix="use one plan per labeller name (--strategy and --seed as before, or another --labeller)",
+                fix="use one plan per labeller name (the same --strategy and --seed, or another --labeller)",
             )
 
 

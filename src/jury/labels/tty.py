@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from jury.labels.session import KEYS, LabelSession, Pair
@@ -43,20 +45,29 @@ def show(pair: Pair, out: TextIO) -> None:
     out.flush()
 
 
-def read_key(stream: TextIO) -> str | None:
-    """One key: from a terminal without waiting for Enter; otherwise the next non-blank character.
-    None at the end of the input (or Ctrl-D)."""
-    if stream.isatty():
-        import termios
-        import tty
+@contextmanager
+def keys_mode(stream: TextIO) -> Iterator[None]:
+    """A terminal gives each key at once, unechoed (cbreak; Ctrl-C still interrupts), for the whole session:
+    a key typed early is kept, not flushed. Piped input is left alone."""
+    if not stream.isatty():
+        yield
+        return
+    import termios
+    import tty
 
-        fd = stream.fileno()
-        saved = termios.tcgetattr(fd)
-        try:
-            tty.setcbreak(fd)  # Ctrl-C still interrupts
-            key = os.read(fd, 1).decode("utf-8", "replace")
-        finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd, termios.TCSANOW)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def read_key(stream: TextIO) -> str | None:
+    """One key from a terminal; from piped input the next non-blank character. None at the end (or Ctrl-D)."""
+    if stream.isatty():
+        key = os.read(stream.fileno(), 1).decode("utf-8", "replace")
         return None if key in ("", "\x04") else key
     while True:
         key = stream.read(1)
@@ -66,8 +77,14 @@ def read_key(stream: TextIO) -> str | None:
             return key
 
 
-def run_tty(session: LabelSession, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+def run_tty(session: LabelSession, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
     """Until every planned pair is answered, q, or the end of the input; every answer is already saved."""
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    with keys_mode(stdin):
+        _loop(session, stdin, out)
+
+
+def _loop(session: LabelSession, stdin: TextIO, out: TextIO) -> None:
     while True:
         pair = session.current()
         if pair is None:
