@@ -19,8 +19,11 @@ labeller stops after draw m depends on draws 1..m only through the set of units 
 being new), so given the stop those m draws are exchangeable, and their mean weighted label has the
 expectation of the first draw's, the mean human score (tests/test_label_plan.py also checks it by enumerating
 every draw sequence of small plans). Stopping right AFTER a new unit, before its repeats, would be biased;
-that is why the session writes a label's following repeats at once, with the label. As with any sample, the
-stop must not depend on the labels given (budget or time, not "the numbers look good").
+that is why the session writes a label's following repeats at once, with the label.
+
+As with any sample, the stop must not depend on the labels given nor on which pair came last (stop for
+time or budget, not because "the numbers look good"), and a skipped pair is a missing label: skipping the
+hard ones biases any estimate.
 
 Rejected: showing units in decreasing uncertainty (what comes last is never labelled, so an early stop is
 biased); ordered draws without replacement (Des Raj) are also unbiased at any stop, but their weights

@@ -62,6 +62,9 @@ class Pair:
 
 
 class LabelSession:
+    """One labeller's walk through the plan. Built from the run and its labels file (which must make sense
+    as a whole); thread-safe, since the web server answers requests from several threads."""
+
     def __init__(self, run: RunResult, *, labeller: str, strategy: str, seed: int, sample: int, via: str) -> None:
         if not labeller.strip() or len(labeller) > 100 or not labeller.isprintable():
             raise JuryError(f"labeller name {labeller!r}", fix="give --labeller a printable name of 1-100 characters")
@@ -80,7 +83,7 @@ class LabelSession:
         uncertainty = [unit_uncertainty(votes[u.unit_id]) if u.unit_id in votes else 1.0 for u in run.units]
         self.plan: Plan = make_plan(strategy, uncertainty, seed=seed, sample=max(sample, len(self._actions)))
         self._check_progress()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def _check_plan(self, rows: tuple[LabelRow, ...]) -> None:
         for row in rows:
@@ -106,13 +109,13 @@ class LabelSession:
 
     def current(self) -> Pair | None:
         """The next pair to label, or None when every planned pair is answered."""
-        k = len(self._actions)
-        asked = self.plan.asked
-        if k >= len(asked):
-            return None
-        unit = self.units[asked[k].unit]
-        order = presented_order(self.seed, self.labeller, unit.unit_id)
-        return Pair(asked[k].index, unit, order, k, len(asked))
+        with self._lock:
+            k = len(self._actions)
+            asked = self.plan.asked
+            if k >= len(asked):
+                return None
+            unit = self.units[asked[k].unit]
+            return Pair(asked[k].index, unit, presented_order(self.seed, self.labeller, unit.unit_id), k, len(asked))
 
     @property
     def answered_count(self) -> int:
