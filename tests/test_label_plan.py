@@ -10,13 +10,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from jury.labels.plan import (
-    disagreement_plan,
-    draw_probabilities,
-    inclusion_probability,
-    make_plan,
-    uniform_plan,
-)
+from jury.io.human_labels import inclusion_probability
+from jury.labels.plan import disagreement_plan, draw_probabilities, make_plan, uniform_plan
 from jury.labels.uncertainty import unit_uncertainty
 from jury.records import Preference, Vote
 

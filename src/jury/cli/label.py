@@ -105,7 +105,13 @@ def label(
     reports_dir: Annotated[Path, typer.Option(help="Where run folders live.")] = Path("reports"),
 ) -> None:
     """Label a sample of a run's pairs by hand, blind (no model or judge names, no panel verdict), into
-    reports/RUN-ID/human_labels.jsonl; the same command resumes where you stopped."""
+    reports/RUN-ID/human_labels.jsonl: each answer is saved at once, and the same command resumes where
+    you stopped. The page is served on 127.0.0.1 to whoever has the printed URL (it carries a token).
+
+    **Example**
+
+    `jury label reports/my-run --sample 50 --labeller alice`
+    """
     from jury.io.human_labels import LABELS_FILE, run_identity
     from jury.labels.log import labeller_lock
     from jury.labels.session import LabelSession

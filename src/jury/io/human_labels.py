@@ -19,7 +19,6 @@ from typing import Any
 
 from jury.errors import JuryError
 from jury.io.rows import Row, read_json_rows
-from jury.labels.plan import inclusion_probability
 from jury.records import Preference, Unit
 from jury.turns import user_turns
 
@@ -29,6 +28,16 @@ KINDS = ("label", "skip", "undo", "repeat")
 ORDERS = ("candidate_first", "baseline_first")
 WITH_REPLACEMENT = {"uniform": False, "disagreement": True}  # plan strategies; "import": no plan
 WINNERS = {p.value: p for p in Preference}
+
+
+def inclusion_probability(with_replacement: bool, probability: float, n_draws: int, population: int) -> float:
+    """What the file's inclusion_probability means: the chance that a unit drawn with this probability is
+    among the first `n_draws` draws of its plan (without replacement: every unit alike, n/N)."""
+    if n_draws < 0 or population < 1:
+        raise ValueError(f"need n_draws >= 0 and population >= 1, got {n_draws} and {population}")
+    if with_replacement:
+        return 1.0 - (1.0 - probability) ** n_draws
+    return min(n_draws, population) / population
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jury.io.human_labels import inclusion_probability
+
 UNIFORM_SHARE = 0.5
 _CHUNK = 256  # uniforms drawn at a time: the sequence does not depend on how many draws are needed
 
@@ -68,14 +70,6 @@ class Plan:
     def inclusion_probability(self, probability: float, n_draws: int) -> float:
         """The chance that a unit with this draw probability is among the first `n_draws` draws."""
         return inclusion_probability(self.with_replacement, probability, n_draws, self.population)
-
-
-def inclusion_probability(with_replacement: bool, probability: float, n_draws: int, population: int) -> float:
-    if n_draws < 0 or population < 1:
-        raise ValueError(f"need n_draws >= 0 and population >= 1, got {n_draws} and {population}")
-    if with_replacement:
-        return 1.0 - (1.0 - probability) ** n_draws
-    return min(n_draws, population) / population
 
 
 def uniform_plan(uncertainty: Sequence[float], *, seed: int, sample: int) -> Plan:
