@@ -17,6 +17,7 @@ from rich.console import Console
 
 from jury.cli.agreement import agreement
 from jury.cli.calibrate import calibrate
+from jury.cli.label import label
 from jury.cli.leaderboard import leaderboard_app
 from jury.cli.probe import probe_injection
 from jury.cli.report import compare, report
@@ -48,6 +49,7 @@ app.command("report")(report)
 app.command("compare")(compare)
 app.command("agreement")(agreement)
 app.command("calibrate")(calibrate)
+app.command("label")(label)
 app.command("probe-injection")(probe_injection)
 app.command("validate")(validate)
 app.add_typer(tasks_app, name="tasks")
