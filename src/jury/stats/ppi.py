@@ -18,6 +18,7 @@ lam minimises the estimated variance (the power tuning of PPI++), i.e. the withi
 on f. It is not clipped to [0, 1]: lam > 1 pays off for pooled probabilities that are less extreme than the
 humans, lam < 0 for a panel that is reliably wrong, and the jackknife refits lam in every replicate, so its
 estimation noise is inside the interval. lam = 0 is the humans-only estimate, computed with the same machinery.
+Estimates and intervals are reported clipped to [0, 1], where the target lies (clipping only moves them closer).
 
 Samples: a stratified random sample with known inclusion probability pi = n_h / N_h per label (the plans in
 `label_sampling`; a uniform sample is one stratum). Turns of one conversation are a cluster: labels are drawn
@@ -98,13 +99,13 @@ def ppi_mean(
 
 @dataclass(frozen=True)
 class HumanAnchoredWinRate:
-    estimate: float  # PPI++ estimate of the mean human score over the run's units
+    estimate: float  # PPI++ estimate of the mean human score over the run's units, clipped to [0, 1]
     ci_low: float  # clipped to [0, 1]
     ci_high: float
     standard_error: float
     lam: float
     df: float  # degrees of freedom of the t part of the interval (inf when it is all a bound)
-    humans_estimate: float  # the labels alone, inverse-probability weighted
+    humans_estimate: float  # the labels alone, inverse-probability weighted (clipped likewise)
     humans_ci_low: float
     humans_ci_high: float
     humans_standard_error: float
@@ -192,13 +193,13 @@ def human_anchored_win_rate(
     worth = n * (humans_width / width) ** 2 if width > 0 else (float(n) if humans_width == 0 else float("inf"))
     notes = [f"{name}: {r.note}" for name, r in (("PPI", ppi), ("humans", humans)) if r.note]
     return HumanAnchoredWinRate(
-        estimate=ppi.estimate,
+        estimate=min(max(ppi.estimate, 0.0), 1.0),
         ci_low=max(ppi.low, 0.0),
         ci_high=min(ppi.high, 1.0),
         standard_error=ppi.standard_error,
         lam=ppi.lam,
         df=ppi.df,
-        humans_estimate=humans.estimate,
+        humans_estimate=min(max(humans.estimate, 0.0), 1.0),
         humans_ci_low=max(humans.low, 0.0),
         humans_ci_high=min(humans.high, 1.0),
         humans_standard_error=humans.standard_error,

@@ -158,7 +158,7 @@ def stratified_ppi(labels: StratifiedLabels, *, confidence: float, lam: float | 
     variances, deviations = _jackknife(labels, lam, regular)
     degenerate = ~census & ~regular | (regular & (variances <= 0))
     t_part = bool((variances > 0).any())
-    alpha = (1 - confidence) / (int(t_part) + int(degenerate.sum()))
+    alpha = (1 - confidence) / max(int(t_part) + int(degenerate.sum()), 1)
     se = float(np.sqrt(variances.sum()))
     df = _satterthwaite_df(variances, clusters, deviations) if t_part else float("inf")
     half = float(stats.t.ppf(1 - alpha / 2, df)) * se if t_part else 0.0
