@@ -54,6 +54,8 @@ def test_the_schedule_is_fixed_before_any_label_whatever_the_seed():
         assert len({tuple(_counts(p, k, 3)) for p in plans}) == 1  # n_h(k) the same for every seed
     assert len({tuple(r.unit for r in p) for p in plans}) == 4  # the units themselves differ
     assert [r.stratum for r in plans[0][:6]] == [0, 1, 2, 0, 1, 2]  # warm-up: two from each, least sure first
+    lopsided = disagreement_plan(np.repeat([1.0, 0.0], 10), seed=0, uniform_share=0.1)  # rates .95 and .05
+    assert [r.stratum for r in lopsided[:6]] == [0, 1, 0, 1, 0, 0]  # the sure half still gets two labels first
 
 
 @pytest.mark.parametrize("share", [0.2, 0.5, 1.0])
