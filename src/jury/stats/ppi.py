@@ -23,8 +23,8 @@ Estimates and intervals are reported clipped to [0, 1], where the target lies (c
 Samples: a stratified random sample with known inclusion probability pi = n_h / N_h per label (the plans in
 `label_sampling`; a uniform sample is one stratum). Turns of one conversation are a cluster: labels are drawn
 per unit, so the design variance does not need clusters, but the jackknife deletes whole conversations, which is
-conservative when turns agree and exact when conversations are labelled whole. Small samples, and labels that
-show no spread, are handled in `ppi_stratified` (jackknife, Satterthwaite degrees of freedom, bounds).
+conservative when turns agree, and is the right variance if conversations are labelled whole. Small samples, and
+labels that show no spread, are handled in `ppi_stratified` (jackknife, Satterthwaite degrees of freedom, bounds).
 
 Inputs are the caller's: an abstaining panel predicts 1/2 (any fixed prediction keeps the estimate valid; a poor
 one only costs width), several labellers on one unit are averaged, and the user must stop labelling for reasons
@@ -163,9 +163,8 @@ def _labels(predictions, clusters, labelled, human, inclusion, strata) -> Strati
     stratum = np.zeros(y.size, dtype=int) if strata is None else _codes(strata)
     sizes = _stratum_sizes(stratum, pi, f_all.size)
     cluster = _codes([units[k] if clusters is None else clusters[units[k]] for k in range(units.size)])
-    for c in range(int(cluster.max()) + 1):
-        if np.ptp(stratum[cluster == c]) > 0:
-            raise ValueError("a cluster's labelled units lie in different strata: strata must hold whole clusters")
+    if np.unique(np.column_stack([cluster, stratum]), axis=0).shape[0] != cluster.max() + 1:
+        raise ValueError("a cluster's labelled units lie in different strata: strata must hold whole clusters")
     return StratifiedLabels(y, f_all[units], stratum, cluster, sizes, float(f_all.mean()), (f_all.min(), f_all.max()))
 
 
