@@ -11,7 +11,7 @@ from scipy import stats
 
 from jury.records import Preference
 from jury.stats.ppi import human_anchored_win_rate, panel_predictions, ppi_mean
-from jury.stats.ppi_stratified import _excess_kurtosis
+from jury.stats.ppi_stratified import StratifiedLabels, _excess_kurtosis, _unseen_bound
 
 
 def _random_case(seed: int, slope: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -186,21 +186,34 @@ def test_constant_predictions_fall_back_to_the_humans():
     assert (r.estimate, r.ci_low, r.ci_high) == (r.humans_estimate, r.humans_ci_low, r.humans_ci_high)
 
 
-def test_a_stratum_with_one_cluster_is_bounded_over_its_whole_range():
-    f = np.array([0.2, 0.8, 0.0, 1.0, 0.5, 0.5])
-    clusters = ["a", "a", "b", "c", "d", "a"]
-    # stratum 0 = conversation a (units 0, 1, 5), two of its turns labelled; stratum 1 labelled whole
-    units, y, pi, strata = [0, 1, 2, 3, 4], [0.0, 1.0, 1.0, 1.0, 0.0], [2 / 3] * 2 + [1.0] * 3, [0, 0, 1, 1, 1]
-    r = human_anchored_win_rate(f, clusters, units, y, pi, strata=strata)
-    assert r.humans_estimate == pytest.approx(0.5 * 0.5 + 0.5 * 2 / 3)
-    # no spread to estimate in stratum 0: its mean may lie anywhere in [0, 1], W_0 * (0 - 1/2, 1 - 1/2)
-    assert (r.humans_ci_low, r.humans_ci_high) == (
-        pytest.approx(r.humans_estimate - 0.25),
-        pytest.approx(r.humans_estimate + 0.25),
+def test_turns_that_cancel_in_every_conversation_fall_back_to_the_unit_jackknife():
+    """Real case (MT-Bench, 20 labels): every f = 1 unit has y = 1, and the f = 1/2 units' means are 3/4 per
+    conversation (one conversation's turns 2/3 and 5/6): deleting conversations shows no spread, units do."""
+    f = np.tile([0.5, 0.5, 0.5, 1, 1, 1, 1, 1, 0, 1], 10)
+    clusters = np.repeat(np.arange(50), 2)
+    units = np.array([0, 1, 12, 3, 4, 5, 6, 7, 9, 13, 14, 15])  # units 0, 1: one conversation
+    y = np.array([2 / 3, 5 / 6, 0.75] + [1.0] * 9)
+    pi = [units.size / 100] * units.size
+    clustered = human_anchored_win_rate(f, clusters, units, y, pi)
+    alone = human_anchored_win_rate(f, None, units, y, pi)
+    assert clustered.standard_error > 0.001
+    assert clustered.standard_error == pytest.approx(alone.standard_error, rel=1e-9)
+    assert (clustered.ci_low, clustered.ci_high) == (pytest.approx(alone.ci_low), pytest.approx(alone.ci_high))
+
+
+def test_a_stratum_without_any_estimated_spread_is_bounded_over_its_whole_range():
+    labels = StratifiedLabels(
+        human=np.array([0.0, 1.0]),
+        predicted=np.array([0.2, 0.8]),
+        stratum=np.array([0, 0]),
+        cluster=np.array([0, 0]),
+        stratum_sizes=np.array([4.0]),
+        panel_mean=0.5,
+        prediction_range=(0.0, 1.0),
     )
-    assert "humans: 1 stratum" in r.note
-    census = human_anchored_win_rate(f, clusters, [*units, 5], [*y, 1.0], [1.0] * 6, strata=[*strata, 0])
-    assert census.note == "" and census.ci_low == census.ci_high
+    rectifier = labels.human - 0.5 * labels.predicted  # -0.1 and 0.6: spread, so no share bound applies
+    low, high = _unseen_bound(labels, 0.5, rectifier, 0, 0.05)
+    assert (low, high) == (pytest.approx(-0.5 - 0.25), pytest.approx(1.0 - 0.25))  # [-lam, 1] minus the mean
 
 
 def test_panel_predictions():

@@ -9,11 +9,12 @@ kurtosis of the jackknife values: a rectifier that is mostly zero (a panel that 
 has few effective degrees of freedom, which is where plain intervals under-cover at small n
 (benchmarks/ppi_coverage.py). A stratum whose labels all give the same rectifier has no variance to estimate;
 its share of unseen disagreements is bounded instead (all n_h labels agreeing has probability <= (1 - q)^n_h),
-with the error rate split between that bound and the t part (Bonferroni)."""
+with the error rate split between that bound and the t part (Bonferroni). Where deleting whole conversations
+shows no spread but single units do, the delete-one-unit jackknife is used: units are drawn one by one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -21,6 +22,7 @@ from scipy import stats
 # Columns of the moment sums kept per cluster and per stratum: count, y, f, y*f, f*f.
 _COLUMNS = 5
 _TINY = 1e-12
+_NEGLIGIBLE = _TINY**2  # a variance this small is rounding error: nothing was estimated
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,11 @@ def _fit(sums: np.ndarray, sizes: np.ndarray, panel_mean: float, lam: float | No
     return estimate, lams
 
 
-def _jackknife(labels: StratifiedLabels, lam: float | None, regular: np.ndarray):
-    """Delete-one-cluster replicates within each regular stratum; per-stratum variances and standardised
+def _jackknife(labels: StratifiedLabels, lam: float | None, selected: np.ndarray):
+    """Delete-one-cluster replicates within each selected stratum; per-stratum variances and standardised
     replicate deviations (for the kurtosis)."""
     per_cluster, cluster_stratum, totals = _moments(labels)
-    keep = regular[cluster_stratum]
+    keep = selected[cluster_stratum]
     replicates = np.broadcast_to(totals, (int(keep.sum()), *totals.shape)).copy()
     rows = np.arange(replicates.shape[0])
     replicates[rows, cluster_stratum[keep]] -= per_cluster[keep]
@@ -94,14 +96,14 @@ def _jackknife(labels: StratifiedLabels, lam: float | None, regular: np.ndarray)
     strata = cluster_stratum[keep]
     variances = np.zeros(labels.stratum_sizes.size)
     deviations = []
-    for h in np.flatnonzero(regular):
+    for h in np.flatnonzero(selected):
         theta_h = estimates[strata == h]
         g = theta_h.size
         spread = theta_h - theta_h.mean()
         fpc = 1 - totals[h, 0] / labels.stratum_sizes[h]
         variances[h] = fpc * (g - 1) / g * float((spread**2).sum())
         rms = np.sqrt((spread**2).mean())
-        if rms > 0:
+        if rms > _TINY:
             deviations.append(spread / rms)
     return variances, (np.concatenate(deviations) if deviations else np.zeros(0))
 
@@ -120,14 +122,31 @@ def _excess_kurtosis(x: np.ndarray) -> float:
     return ((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3))
 
 
-def _satterthwaite_df(variances: np.ndarray, clusters: np.ndarray, deviations: np.ndarray) -> float:
+def _satterthwaite_df(variances: np.ndarray, groups: np.ndarray, deviations: np.ndarray) -> float:
     """Var(s^2)/sigma^4 ~ 2/(G-1) + kappa/G per stratum (kappa the pooled excess kurtosis), matched to a
     scaled chi-square; never more than G-1 per stratum."""
     kurtosis = max(_excess_kurtosis(deviations), 0.0)
-    used = variances > 0
-    g = clusters[used].astype(float)
+    used = variances > _NEGLIGIBLE
+    g = groups[used].astype(float)
     per_stratum = np.minimum(2 / (2 / (g - 1) + kurtosis / g), g - 1)
     return float(variances[used].sum() ** 2 / (variances[used] ** 2 / per_stratum).sum())
+
+
+def _stratum_variances(labels: StratifiedLabels, lam: float | None, wanted: np.ndarray, clusters: np.ndarray):
+    """Delete-one-cluster jackknife where a stratum has two labelled clusters or more and they differ; else the
+    delete-one-unit jackknife, the design's own variance since units are drawn one by one (turns of one
+    conversation can differ while every conversation's mean is the same). Returns per-stratum variances,
+    jackknife deviations and the number of groups deleted in turn."""
+    variances, deviations = _jackknife(labels, lam, wanted & (clusters >= 2))
+    groups = clusters.astype(float)
+    by_unit = wanted & (variances <= _NEGLIGIBLE)
+    if by_unit.any():
+        units = replace(labels, cluster=np.arange(labels.human.size))
+        unit_variances, unit_deviations = _jackknife(units, lam, by_unit)
+        variances = np.where(by_unit, unit_variances, variances)
+        groups = np.where(by_unit, np.bincount(labels.stratum, minlength=groups.size), groups)
+        deviations = np.concatenate([deviations, unit_deviations])
+    return variances, deviations, groups
 
 
 def _unseen_bound(labels: StratifiedLabels, lam: float, rectifier: np.ndarray, h: int, alpha: float) -> tuple:
@@ -154,13 +173,12 @@ def stratified_ppi(labels: StratifiedLabels, *, confidence: float, lam: float | 
     census = n_h >= labels.stratum_sizes
     clusters = np.bincount(cluster_stratum, minlength=n_h.size)
     flat = np.array([np.ptp(rectifier[labels.stratum == h]) <= _TINY for h in range(n_h.size)])
-    regular = ~census & (clusters >= 2) & ~flat
-    variances, deviations = _jackknife(labels, lam, regular)
-    degenerate = ~census & ~regular | (regular & (variances <= 0))
-    t_part = bool((variances > 0).any())
+    variances, deviations, groups = _stratum_variances(labels, lam, ~census & ~flat, clusters)
+    degenerate = ~census & (variances <= _NEGLIGIBLE)
+    t_part = bool((variances > _NEGLIGIBLE).any())
     alpha = (1 - confidence) / max(int(t_part) + int(degenerate.sum()), 1)
     se = float(np.sqrt(variances.sum()))
-    df = _satterthwaite_df(variances, clusters, deviations) if t_part else float("inf")
+    df = _satterthwaite_df(variances, groups, deviations) if t_part else float("inf")
     half = float(stats.t.ppf(1 - alpha / 2, df)) * se if t_part else 0.0
     low, high = float(estimate) - half, float(estimate) + half
     for h in np.flatnonzero(degenerate):
