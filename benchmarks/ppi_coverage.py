@@ -12,7 +12,10 @@ rectifiers); the uncertainty for the disagreement plan is the judges' disagreeme
 
 Each run builds one uniform plan and one disagreement plan and reads the estimate at 20, 50 and 200 labels (the
 same plan stopped at three points). Printed per cell: coverage of the PPI++ interval and of the humans-only one,
-mean widths, their ratios (of means), and the mean and median "labels worth".
+mean widths, their ratios (of means), and the mean and median "labels worth". For comparison, two intervals
+without the small-sample handling: the same estimate and jackknife standard error with a normal quantile (z_jk),
+and, on uniform samples, ppi-python's own PPI++ interval (`ppi_mean`: clipped lam, z, the unlabelled units
+treated as an independent sample; ppi_py).
 
     PYTHONPATH=src python benchmarks/ppi_coverage.py [--runs 2000] [--quick] [--seed 0] [--prediction both]
 """
@@ -25,8 +28,9 @@ import time
 import numpy as np
 
 from jury.stats.label_sampling import disagreement_plan, labelled_sample, uniform_plan
-from jury.stats.ppi import human_anchored_win_rate
+from jury.stats.ppi import human_anchored_win_rate, ppi_mean
 
+Z = 1.959963984540054  # normal 97.5% quantile
 N_SINGLE, N_PAIRS = 500, 150
 N = N_SINGLE + 2 * N_PAIRS
 CLUSTERS = np.concatenate([np.arange(N_SINGLE), np.repeat(np.arange(N_SINGLE, N_SINGLE + N_PAIRS), 2)])
@@ -69,14 +73,30 @@ def panel_outputs(v: np.ndarray) -> dict[str, np.ndarray]:
     return {"pooled": pooled, "verdict": verdict, "uncertainty": (3 - most) / 2}
 
 
-def evaluate(plan, stop: int, y: np.ndarray, f: np.ndarray):
+def evaluate(plan, stop: int, y: np.ndarray, f: np.ndarray, truth: float) -> tuple:
+    """(PPI covers, humans cover, PPI width, humans width, worth, lam, z_jk covers, ppi-python covers)."""
     sample = labelled_sample(plan[:stop])
     units = np.array(sample.units)
-    return human_anchored_win_rate(f, CLUSTERS, units, y[units], sample.inclusion, strata=sample.strata)
+    r = human_anchored_win_rate(f, CLUSTERS, units, y[units], sample.inclusion, strata=sample.strata)
+    plain = np.nan
+    if len(set(sample.strata)) == 1:
+        rest = np.setdiff1d(np.arange(N), units)
+        reference = ppi_mean(y[units], f[units], f[rest])
+        plain = abs(reference.estimate - truth) <= Z * reference.standard_error
+    return (
+        r.ci_low <= truth <= r.ci_high,
+        r.humans_ci_low <= truth <= r.humans_ci_high,
+        r.ci_high - r.ci_low,
+        r.humans_ci_high - r.humans_ci_low,
+        r.labels_worth,
+        r.lam,
+        abs(r.estimate - truth) <= Z * r.standard_error,
+        plain,
+    )
 
 
 def simulate(panel: str, prediction: str, runs: int, seed: int) -> dict:
-    """Per (plan, n): one row per run of (PPI covers, humans cover, PPI width, humans width, worth, lam)."""
+    """Per (plan, n): one row per run of `evaluate`'s figures."""
     rng = np.random.default_rng([seed, PANELS.index(panel)])
     rows: dict = {}
     for run in range(runs):
@@ -89,23 +109,13 @@ def simulate(panel: str, prediction: str, runs: int, seed: int) -> dict:
         }
         for design, plan in plans.items():
             for n in SIZES:
-                r = evaluate(plan, n, y, f)
-                rows.setdefault((design, n), []).append(
-                    (
-                        r.ci_low <= truth <= r.ci_high,
-                        r.humans_ci_low <= truth <= r.humans_ci_high,
-                        r.ci_high - r.ci_low,
-                        r.humans_ci_high - r.humans_ci_low,
-                        r.labels_worth,
-                        r.lam,
-                    )
-                )
+                rows.setdefault((design, n), []).append(evaluate(plan, n, y, f, truth))
     return {key: np.array(value, dtype=float) for key, value in rows.items()}
 
 
 HEADER = (
     f"{'panel':7} {'plan':12} {'n':>4} {'cover':>6} {'cover_h':>7} {'width':>6} {'width_h':>7} "
-    f"{'/h':>5} {'/unif_h':>7} {'worth':>6} {'med':>6} {'lam':>5}"
+    f"{'/h':>5} {'/unif_h':>7} {'worth':>6} {'med':>6} {'lam':>5} {'z_jk':>6} {'ppi_py':>6}"
 )
 
 
@@ -126,18 +136,19 @@ def main() -> None:
         for panel in PANELS:
             results = simulate(panel, prediction, runs, args.seed)
             for (design, n), a in results.items():
-                cover, cover_h, width, width_h, _, lam = a.mean(axis=0)
+                cover, cover_h, width, width_h, _, lam, z_jk, plain = a.mean(axis=0)
                 uniform_h = results[("uniform", n)][:, 3].mean()
                 worst = min(worst, cover)
                 print(
                     f"{panel:7} {design:12} {n:4d} {cover:6.3f} {cover_h:7.3f} {width:6.3f} {width_h:7.3f} "
                     f"{width / width_h:5.2f} {width / uniform_h:7.2f} {a[:, 4].mean():6.1f} "
-                    f"{np.median(a[:, 4]):6.1f} {lam:5.2f}"
+                    f"{np.median(a[:, 4]):6.1f} {lam:5.2f} {z_jk:6.3f} {'-' if np.isnan(plain) else f'{plain:.3f}':>6}"
                 )
     print(f"\nlowest PPI coverage in any cell: {worst:.3f}; {time.perf_counter() - started:.0f} s")
     print("cover/cover_h: PPI / humans-only coverage of the 95% interval; width: mean widths; /h: PPI width over")
     print("the same labels' humans-only width; /unif_h: over the humans-only width of a uniform sample of the")
-    print("same size; worth: mean and median of n * (humans width / PPI width)^2 per run; lam: mean tuned lam.")
+    print("same size; worth: mean and median of n * (humans width / PPI width)^2 per run; lam: mean tuned lam;")
+    print("z_jk, ppi_py: coverage without the small-sample handling (see the module docstring).")
 
 
 if __name__ == "__main__":
