@@ -60,7 +60,8 @@ def test_a_row_holds_what_the_brief_asks(tmp_path):
     s.act("1")
     (row,) = label_rows(run.report_dir)
     assert set(row) >= {"run_id", "items_sha256", "unit_id", "item_id", "turn", "labeller", "order", "winner", "time",
-                        "strategy", "seed", "draw", "inclusion_probability", "draw_probability"}  # fmt: skip
+                        "strategy", "seed", "draw", "inclusion_probability", "stratum", "stratum_size",
+                        "stratum_position"}  # fmt: skip
     assert (row["run_id"], row["unit_id"], row["labeller"], row["strategy"], row["seed"], row["draw"]) == (
         "run-a",
         pair.unit.unit_id,
@@ -70,7 +71,8 @@ def test_a_row_holds_what_the_brief_asks(tmp_path):
         0,
     )
     assert row["items_sha256"] == run_identity(run.run_id, run.units).items_sha256 and row["time"].endswith("Z")
-    assert row["inclusion_probability"] == pytest.approx(1 / 5) and row["draw_probability"] == pytest.approx(1 / 5)
+    assert (row["stratum"], row["stratum_size"], row["stratum_position"]) == (0, 5, 0)  # uniform: one stratum
+    assert row["inclusion_probability"] == pytest.approx(1 / 5)  # had the labeller stopped right after it
 
 
 def test_the_same_command_resumes_where_the_labeller_stopped(tmp_path):
@@ -86,8 +88,9 @@ def test_the_same_command_resumes_where_the_labeller_stopped(tmp_path):
     assert resumed.current() is None and resumed.act("1") == "every planned pair is answered"
     assert _session(run, sample=6).current().done == 4  # asking for more continues the same order
     labels = _labels(run)
-    assert len(labels.labels) == 3 and len(labels.skipped) == 1 and labels.covered_draws == {"ann": 4}
-    assert [x.inclusion_probability for x in labels.labels] == pytest.approx([4 / 6] * 3)
+    assert len(labels.labels) == 3 and len(labels.skipped) == 1
+    plan = {x.position: x for x in resumed.plan.labels}
+    assert all(x.stratum_position == plan[x.draw].stratum_position for x in labels.labels)
 
 
 def test_labellers_keep_their_own_positions(tmp_path):
@@ -118,37 +121,33 @@ def test_resuming_with_another_plan_is_refused(tmp_path):
     _session(run, "bob", seed=1).act("1")  # another labeller may follow another plan
 
 
-def test_disagreement_writes_a_labels_repeats_with_it_and_the_reader_counts_them(tmp_path):
+def test_disagreement_rows_record_each_labels_place_in_the_stratified_plan(tmp_path):
     run = make_run(tmp_path / "run", n_single=4, n_two_turn=2)
-    s = _session(run, strategy="disagreement", sample=3)
-    draws = s.plan.draws
-    asked = [d.index for d in s.plan.asked]
-    assert len(draws) > len(asked)  # this seed's plan repeats units
-    for _ in asked:
+    s = _session(run, strategy="disagreement", sample=4)
+    for _ in range(4):
         s.act("1")
     rows = label_rows(run.report_dir)
-    assert [r["draw"] for r in rows] == list(range(len(draws)))  # every draw, in order, repeats included
-    assert [r["kind"] == "repeat" for r in rows] == [d.repeat for d in draws]
-    labels = _labels(run)
-    assert labels.covered_draws == {"ann": len(draws)}
-    for x in labels.labels:
-        p = x.draw_probability
-        assert x.draws == sum(draws[d].unit == draws[x.draw].unit for d in range(len(draws)))
-        assert x.inclusion_probability == pytest.approx(1 - (1 - p) ** len(draws))
+    plan = s.plan.labels
+    assert [r["draw"] for r in rows] == [0, 1, 2, 3]
+    for r in rows:
+        planned = plan[r["draw"]]
+        assert r["unit_id"] == run.units[planned.unit].unit_id
+        assert (r["stratum"], r["stratum_size"], r["stratum_position"]) == (
+            planned.stratum, planned.stratum_size, planned.stratum_position)  # fmt: skip
+        assert r["inclusion_probability"] == pytest.approx((planned.stratum_position + 1) / planned.stratum_size)
 
 
-def test_after_undo_the_covered_draws_shrink_and_repeats_are_not_written_twice(tmp_path):
+def test_undo_then_relabel_keeps_both_rows_and_the_latest_counts(tmp_path):
     run = make_run(tmp_path / "run", n_single=4, n_two_turn=2)
     s = _session(run, strategy="disagreement", sample=3)
-    asked = [d.index for d in s.plan.asked]
     s.act("1")
     s.act("1")
     s.act("u")
-    assert _labels(run).covered_draws == {"ann": asked[1]}
     n = len(label_rows(run.report_dir))
-    s.act("2")
-    assert len(label_rows(run.report_dir)) == n + 1  # the label only: its repeats are in the file already
-    assert _labels(run).covered_draws == {"ann": asked[2]}
+    s.act("0")
+    assert len(label_rows(run.report_dir)) == n + 1  # appended, never rewritten
+    latest = {x.draw: x.winner for x in _labels(run).labels}
+    assert latest[1] is Preference.TIE and len(latest) == 2
 
 
 def test_each_answer_is_synced_to_disk_before_the_next_pair(tmp_path, monkeypatch):

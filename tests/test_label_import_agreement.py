@@ -43,7 +43,7 @@ def test_an_export_with_mapped_relative_and_plain_winners(tmp_path):
     rows = label_rows(run.report_dir)
     assert len(rows) == 6 and {(r["strategy"], r["via"], r["draw"]) for r in rows} == {("import", "import", None)}
     labels = load_human_labels(run.report_dir / LABELS_FILE, run_identity(run.run_id, run.units))
-    got = {(x.labeller, x.unit_id): (x.winner, x.score, x.inclusion_probability) for x in labels.labels}
+    got = {(x.labeller, x.unit_id): (x.winner, x.score, x.stratum) for x in labels.labels}
     assert got == {
         ("eve", "q1"): (B, 0.0, None),
         ("eve", "q2"): (B, 0.0, None),
@@ -51,7 +51,7 @@ def test_an_export_with_mapped_relative_and_plain_winners(tmp_path):
         ("eve", "q3"): (T, 0.5, None),
         ("finn", "q2"): (C, 1.0, None),
     }
-    assert labels.covered_draws == {}  # no plan: nothing to weight by
+    assert {x.strategy for x in labels.labels} == {"import"}  # no plan: the estimator says how it treats them
 
 
 def test_a_jsonl_export_by_unit_id(tmp_path):
@@ -111,6 +111,6 @@ def test_agreement_of_labels_read_from_the_file(tmp_path):
     shared = sorted({u for w, u in by if w == "bob"} & {u for w, u in by if w == "ann"})
     (pair,) = labeller_agreement(labels.labels).pairs
     assert pair.kappa.n == len(shared) == 3
-    assert labels.skipped == (("bob", run.units[bob.plan.asked[1].unit].unit_id),)
+    assert labels.skipped == (("bob", run.units[bob.plan.asked(4)[1].unit].unit_id),)
     reference = cohen_kappa_score([by[("ann", u)] for u in shared], [by[("bob", u)] for u in shared])
     assert pair.kappa.value == pytest.approx(reference) or (np.isnan(pair.kappa.value) and np.isnan(reference))

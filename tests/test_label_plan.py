@@ -1,142 +1,45 @@
-"""Labelling plans: seeded and prefix-stable, probabilities checked by hand and by enumerating every
-permutation or draw sequence of small plans; the panel's uncertainty of a unit by hand."""
+"""Labelling plans: the labelling tool asks exactly jury.stats.label_sampling's stratified plans (whose
+inclusion probabilities and unbiasedness tests/test_stats_label_sampling.py checks by enumeration), seeded,
+prefix-stable, conversations kept whole; the panel's uncertainty of a unit by hand."""
 
 from __future__ import annotations
 
-import itertools
-import math
-from fractions import Fraction
-
-import numpy as np
 import pytest
 
-from jury.io.human_labels import inclusion_probability
-from jury.labels.plan import disagreement_plan, draw_probabilities, make_plan, uniform_plan
+from jury.labels.plan import make_plan
 from jury.labels.uncertainty import unit_uncertainty
 from jury.records import Preference, Vote
+from jury.stats.label_sampling import disagreement_plan, uniform_plan
 
 C, B, T = Preference.CANDIDATE, Preference.BASELINE, Preference.TIE
 U = [0.0, 1.0, 0.5, 0.0, 1.0, 0.25, 0.0, 0.0]
+CLUSTERS = ["a", "a", "b", "c", "c", "d", "e", "f"]  # two two-turn conversations
 
 
-def test_uniform_plan_is_seeded_distinct_and_prefix_stable():
-    plan = uniform_plan(U, seed=3, sample=5)
-    units = [d.unit for d in plan.draws]
-    assert len(set(units)) == 5 and all(d.probability == 1 / 8 and not d.repeat for d in plan.draws)
-    assert [d.index for d in plan.draws] == list(range(5))
-    assert uniform_plan(U, seed=3, sample=5) == plan
-    assert [d.unit for d in uniform_plan(U, seed=4, sample=5).draws] != units
-    everything = uniform_plan(U, seed=3, sample=100)  # asking for more continues the same order
-    assert [d.unit for d in everything.draws][:5] == units and sorted(d.unit for d in everything.draws) == list(
-        range(8)
-    )
+def test_uniform_plan_is_the_seeded_single_stratum_order():
+    plan = make_plan("uniform", U, CLUSTERS, seed=3)
+    assert plan.labels == uniform_plan(8, seed=3) and plan.population == 8
+    assert sorted(x.unit for x in plan.labels) == list(range(8)) and {x.stratum for x in plan.labels} == {0}
+    assert plan.asked(5) == plan.labels[:5]  # asking for more later continues the same order
+    assert [x.unit for x in make_plan("uniform", U, CLUSTERS, seed=4).labels] != [x.unit for x in plan.labels]
 
 
-def test_uniform_inclusion_probability_is_k_over_n_by_enumerating_every_order():
-    n = 5
-    for k in range(n + 1):
-        share = [Fraction(0)] * n
-        orders = list(itertools.permutations(range(n)))
-        for order in orders:
-            for unit in order[:k]:
-                share[unit] += Fraction(1, len(orders))
-        assert all(inclusion_probability(False, 1 / n, k, n) == pytest.approx(float(s)) for s in share)
-        assert sum(share) == k  # the expected sample size
-
-
-def test_draw_probabilities_mix_uniform_and_uncertainty_by_hand():
-    # s = 1/2, N = 4, sum(u) = 2: p = 1/8 + u/4
-    assert draw_probabilities([0.0, 0.5, 1.0, 0.5]) == pytest.approx([0.125, 0.25, 0.375, 0.25])
-    assert draw_probabilities([0.0, 0.5, 1.0, 0.5], uniform_share=1.0) == pytest.approx([0.25] * 4)
-    assert draw_probabilities([0.0, 0.0, 0.0]) == pytest.approx([1 / 3] * 3)  # a sure panel: uniform
-    assert draw_probabilities(U).sum() == pytest.approx(1.0) and draw_probabilities(U).min() >= 0.5 / 8
-
-
-def test_with_replacement_inclusion_probability_by_enumerating_every_draw_sequence():
-    p = draw_probabilities([0.0, 1.0, 0.5])
-    for m in range(4):
-        seen = np.zeros(3)
-        for seq in itertools.product(range(3), repeat=m):
-            for unit in set(seq):
-                seen[unit] += math.prod(p[i] for i in seq)
-        assert [inclusion_probability(True, q, m, 3) for q in p] == pytest.approx(seen)
-
-
-def _expected_estimate(p: np.ndarray, y: list[float], stop, max_draws: int) -> float:
-    """E[(1/m) sum_d y/(N p)] over every sequence of max_draws draws, m given by `stop`."""
-    total = 0.0
-    for seq in itertools.product(range(len(p)), repeat=max_draws):
-        m = stop(seq)
-        total += math.prod(p[i] for i in seq) * np.mean([y[i] / (len(p) * p[i]) for i in seq[:m]])
-    return total
-
-
-def _before_new(k: int):
-    """Stop just before the (k+1)-th distinct unit, every repeat before it credited (what the session does)."""
-
-    def stop(seq):
-        seen: set[int] = set()
-        for d, unit in enumerate(seq):
-            if unit not in seen and len(seen) == k:
-                return d
-            seen.add(unit)
-        return len(seq)
-
-    return stop
-
-
-def _after_new(k: int):
-    """Stop right after the k-th distinct unit, before its repeats: biased."""
-
-    def stop(seq):
-        seen: set[int] = set()
-        for d, unit in enumerate(seq):
-            seen.add(unit)
-            if len(seen) == k:
-                return d + 1
-        return len(seq)
-
-    return stop
-
-
-def test_the_weighted_mean_is_unbiased_wherever_the_labeller_stops_between_two_units():
-    p = draw_probabilities([0.1, 1.0, 0.6, 0.0])
-    y = [1.0, 0.0, 0.5, 1.0]  # human scores; their mean over the run is the target
-    for k in (1, 2, 3):
-        assert _expected_estimate(p, y, _before_new(k), 6) == pytest.approx(np.mean(y), abs=1e-12)
-    # control: the enumeration can see a bias, here from stopping before a unit's repeats are credited
-    assert abs(_expected_estimate(p, y, _after_new(2), 6) - np.mean(y)) > 0.01
-
-
-def test_disagreement_plan_stops_just_before_the_next_new_unit_and_is_prefix_stable():
-    plan = disagreement_plan(U, seed=7, sample=4)
-    seen: set[int] = set()
-    for d in plan.draws:
-        assert d.repeat == (d.unit in seen) and d.probability == pytest.approx(draw_probabilities(U)[d.unit])
-        seen.add(d.unit)
-    assert len(seen) == 4 and len(plan.asked) == 4 and plan.with_replacement
-    longer = disagreement_plan(U, seed=7, sample=6)
-    assert longer.draws[: len(plan.draws)] == plan.draws
-    assert not longer.draws[len(plan.draws)].repeat  # the small plan ended right before a new unit
-    assert disagreement_plan(U, seed=7, sample=4) == plan and disagreement_plan(U, seed=8, sample=4) != plan
-    assert len(disagreement_plan(U, seed=7, sample=99).asked) == 8
-
-
-def test_disagreement_plan_draws_the_uncertain_unit_most():
-    plan = disagreement_plan([1.0, 0.0, 0.0, 0.0], seed=0, sample=2, uniform_share=0.01)
-    units = [d.unit for d in plan.draws]
-    assert units[0] == 0 and units.count(0) > 0.95 * len(units)  # p = 0.9925 for unit 0
+def test_disagreement_plan_keeps_conversations_in_one_stratum_and_asks_the_unsure_first():
+    plan = make_plan("disagreement", U, CLUSTERS, seed=1)
+    assert plan.labels == disagreement_plan(U, CLUSTERS, seed=1)
+    stratum_of = {x.unit: x.stratum for x in plan.labels}
+    assert stratum_of[0] == stratum_of[1] and stratum_of[3] == stratum_of[4]  # whole conversations
+    assert plan.labels[0].stratum == 0  # stratum 0: where the panel is least sure
+    assert sum(U[x.unit] for x in plan.labels if x.stratum == 0) > sum(U[x.unit] for x in plan.labels if x.stratum)
 
 
 def test_bad_plan_arguments_raise_value_error():
     with pytest.raises(ValueError, match="unknown strategy"):
-        make_plan("stratified", U, seed=0, sample=3)
-    with pytest.raises(ValueError, match="sample must be at least 1"):
-        make_plan("uniform", U, seed=0, sample=0)
+        make_plan("stratified", U, CLUSTERS, seed=0)
     with pytest.raises(ValueError, match="in \\[0, 1\\]"):
-        make_plan("disagreement", [0.5, 1.5], seed=0, sample=1)
+        make_plan("disagreement", [0.5, 1.5], ["a", "b"], seed=0)
     with pytest.raises(ValueError, match="no units"):
-        make_plan("uniform", [], seed=0, sample=1)
+        make_plan("uniform", [], [], seed=0)
 
 
 @pytest.mark.parametrize(

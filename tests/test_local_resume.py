@@ -74,7 +74,7 @@ def _drop_volatile(value: Any, workdir: Path) -> Any:
 
 
 def _results(workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every JSON result file of the one report, without what differs between equal runs; and results.json."""
+    """Every JSON result file of the one report, without what differs between equal runs; and run.json."""
     (report,) = (workdir / "reports").iterdir()
     files: dict[str, Any] = {}
     for path in sorted(report.iterdir()):
@@ -82,8 +82,8 @@ def _results(workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             files[path.name] = json.loads(path.read_text())
         elif path.suffix == ".jsonl":
             files[path.name] = [json.loads(line) for line in path.read_text().splitlines()]
-    assert "results.json" in files
-    return _drop_volatile(files, workdir), files["results.json"]
+    assert "run.json" in files
+    return _drop_volatile(files, workdir), files["run.json"]
 
 
 def test_a_run_killed_twice_and_resumed_ends_with_the_uninterrupted_runs_results(tmp_path):

@@ -50,30 +50,28 @@ def _summary(folder: Path, identity: RunIdentity) -> None:
             _say(
                 f"agreement {pair.first} / {pair.second}: Cohen's kappa {pair.kappa.value:.2f} on {pair.kappa.n} pairs"
             )
-    _say(f"labels: {folder / LABELS_FILE}")
+    from jury.report.human_sections import headline
+    from jury.results.runlog import load_run
+
+    for line in headline(load_run(folder)):
+        _say(line)
+    _say(f"labels: {folder / LABELS_FILE} (jury report {folder} renders the anchored report)")
 
 
 def _import(result: RunResult, file: Path, labeller: str, winner_map: str | None, winner_column: str) -> None:
-    from jury.io.human_labels import LABELS_FILE, read_label_rows, resolve, run_identity
-    from jury.io.label_exports import load_label_export, parse_winner_map
-    from jury.labels.log import append_rows, utc_now
+    from jury.labels.importing import import_labels
 
-    identity = run_identity(result.run_id, result.units)
-    path = result.report_dir / LABELS_FILE
-    mapping = parse_winner_map(winner_map)
-    rows = load_label_export(file, identity, labeller=labeller, time=utc_now(), winner_map=mapping,
-                             winner_column=winner_column)  # fmt: skip
-    resolve((*read_label_rows(path, identity), *rows), identity)  # refused before anything is written
-    append_rows(path, rows, identity)
-    _say(f"imported {len(rows)} labels from {file}")
+    n = import_labels(result, file, labeller=labeller, winner_map=winner_map, winner_column=winner_column)
+    _say(f"imported {n} labels from {file}")
 
 
 def _serve(session: LabelSession, port: int) -> None:
     from jury.labels.server import LabelServer
 
     server = LabelServer(session, port)
-    left = len(session.plan.asked) - session.answered_count
-    _say(f"{session.labeller}: {left} of {len(session.plan.asked)} pairs left to label at {server.url}")
+    total = len(session.plan.asked(session.sample))
+    left = total - session.answered_count
+    _say(f"{session.labeller}: {left} of {total} pairs left to label at {server.url}")
     _say("Keys: 1 / 2 better, 0 tie, s skip, u undo. Every answer is saved at once; Ctrl-C stops.")
     try:
         server.serve_forever()
@@ -88,7 +86,10 @@ def label(
     sample: Annotated[int, typer.Option(min=1, help="How many pairs to ask (units: a turn of a conversation).")] = 50,
     strategy: Annotated[
         Strategy,
-        typer.Option(help="uniform: a seeded random sample; disagreement: pairs the panel is unsure of come first."),
+        typer.Option(
+            help="uniform: a seeded random sample; disagreement: pairs the panel is unsure of come first and more "
+            "often (a stratified sample: the human-anchored estimate weights each label by its inclusion probability)."
+        ),
     ] = Strategy.uniform,
     seed: Annotated[int, typer.Option(help="Seed of the sample and of the order answers are shown in.")] = 0,
     labeller: Annotated[str | None, typer.Option(help="Your name in the labels file. Default: your user name.")] = None,

@@ -86,6 +86,16 @@ AllowPartial = Annotated[
         rich_help_panel=INPUTS,
     ),
 ]
+HumanLabelsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--human-labels",
+        help="An annotation tool's export of human labels on this run's items (CSV/JSONL with item_id, optional "
+        "turn, and winner: candidate/baseline/tie): checked before anything is called, then added to the run "
+        "so the report gives the human-anchored win rate.",
+        rich_help_panel=OUTPUT,
+    ),
+]
 Panel = Annotated[str, typer.Option(help="Panel name (from panels/) or path to a panel YAML.", rich_help_panel=PANEL)]
 ExcludeSameFamily = Annotated[
     bool,

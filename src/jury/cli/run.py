@@ -4,6 +4,7 @@ call the pipeline, write and print the report. Each command lists only the optio
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,6 +14,9 @@ from jury.cli import options as o
 from jury.errors import JuryError
 from jury.models.policy import CallPolicy
 from jury.workflows.pipeline import RunConfig
+
+if TYPE_CHECKING:
+    from jury.results.run_result import RunResult
 
 stdout = Console()
 stderr = Console(stderr=True)
@@ -35,6 +39,18 @@ def _config(columns: str | None, policy: CallPolicy | None = None, **fields: obj
     return RunConfig(columns=tuple(parse_columns(columns).items()), policy=policy or CallPolicy(), **fields)  # type: ignore[arg-type]
 
 
+def _add_human_labels(result: RunResult, path: Path) -> RunResult:
+    """Import the export into the finished run's folder, then report the run anchored to those labels."""
+    from jury.labels.importing import import_labels
+    from jury.report.files import write_report
+    from jury.results.runlog import load_run
+
+    import_labels(result, path, labeller=path.stem)
+    anchored = load_run(result.report_dir)
+    write_report(anchored)
+    return anchored
+
+
 def _execute(config: RunConfig, max_failed: float) -> None:
     """Run, write every report file (a stopped run's too), print the summary; a stopped run then exits
     non-zero: 130 after Ctrl-C, 1 after --max-cost; so does a finished run with no verdict at all or
@@ -48,6 +64,8 @@ def _execute(config: RunConfig, max_failed: float) -> None:
     with Progress(*bar_columns, console=stderr) as bars:
         result = run_pipeline(config, RichProgress(bars))
     out = write_report(result)
+    if config.human_labels is not None and result.status == "complete":
+        result = _add_human_labels(result, config.human_labels)
     print_summary(result, stdout, str(out))
     if result.status == "interrupted":
         stderr.print(
@@ -100,6 +118,7 @@ def run(
     batch: o.Batch = False,
     batch_poll: o.BatchPoll = 30.0,
     max_failed: o.MaxFailed = o.DEFAULT_MAX_FAILED,
+    human_labels: o.HumanLabelsFile = None,
     seed: o.Seed = 0,
     reports_dir: o.ReportsDir = Path("reports"),
     dry_run: o.DryRun = False,
@@ -147,6 +166,7 @@ def run(
         store=store,
         seed=seed,
         reports_dir=reports_dir,
+        human_labels=human_labels,
     )
     if dry_run:
         _print_estimate(config)
@@ -175,6 +195,7 @@ def judge(
     batch: o.Batch = False,
     batch_poll: o.BatchPoll = 30.0,
     max_failed: o.MaxFailed = o.DEFAULT_MAX_FAILED,
+    human_labels: o.HumanLabelsFile = None,
     seed: o.Seed = 0,
     reports_dir: o.ReportsDir = Path("reports"),
 ) -> None:
@@ -213,6 +234,7 @@ def judge(
             store=store,
             seed=seed,
             reports_dir=reports_dir,
+            human_labels=human_labels,
         ),
         max_failed,
     )

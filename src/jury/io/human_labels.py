@@ -3,15 +3,15 @@ ever appended to. This module is the file format: the fields of a row, checking 
 and resolving it into one label per (unit, labeller).
 
 Row kinds: `label` (a winner), `skip`, `undo` (takes back the labeller's latest label or skip that is not
-already taken back), `repeat` (a draw of a unit the labeller already answered, written by the tool: see
-jury.labels.plan). A later label of the same unit by the same labeller supersedes the earlier; both stay.
+already taken back). A label made through a plan (jury.labels.plan) records its place in the plan's
+stratified sample: stratum, stratum size and rank in the stratum's order. A later label of the same unit by
+the same labeller supersedes the earlier; both stay.
 Every problem is a JuryError naming the file and line; nothing is skipped."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,20 +24,10 @@ from jury.turns import user_turns
 
 LABELS_FILE = "human_labels.jsonl"
 FORMAT_VERSION = 1
-KINDS = ("label", "skip", "undo", "repeat")
+KINDS = ("label", "skip", "undo")
 ORDERS = ("candidate_first", "baseline_first")
-WITH_REPLACEMENT = {"uniform": False, "disagreement": True}  # plan strategies; "import": no plan
+PLANNED = ("uniform", "disagreement")  # plan strategies; "import": labels from elsewhere, no plan
 WINNERS = {p.value: p for p in Preference}
-
-
-def inclusion_probability(with_replacement: bool, probability: float, n_draws: int, population: int) -> float:
-    """What the file's inclusion_probability means: the chance that a unit drawn with this probability is
-    among the first `n_draws` draws of its plan (without replacement: every unit alike, n/N)."""
-    if n_draws < 0 or population < 1:
-        raise ValueError(f"need n_draws >= 0 and population >= 1, got {n_draws} and {population}")
-    if with_replacement:
-        return 1.0 - (1.0 - probability) ** n_draws
-    return min(n_draws, population) / population
 
 
 @dataclass(frozen=True)
@@ -68,8 +58,9 @@ class LabelRow:
     strategy: str  # the plan's, or "import"
     seed: int | None = None
     draw: int | None = None  # position in the plan (for undo: the undone action's)
-    draw_probability: float | None = None
-    inclusion_probability: float | None = None  # if labelling stopped right after this row
+    stratum: int | None = None  # the plan's stratum of this unit (0: where the panel is least sure)
+    stratum_size: int | None = None  # units in that stratum
+    stratum_position: int | None = None  # the unit's rank in the stratum's random order
     population: int | None = None
     order: str | None = None  # how the pair was shown: candidate_first or baseline_first
     winner: Preference | None = None  # mapped back from the presented sides
@@ -94,8 +85,16 @@ def row_json(row: LabelRow, run: RunIdentity) -> dict[str, Any]:
         "strategy": row.strategy,
         "seed": row.seed,
         "draw": row.draw,
-        "draw_probability": row.draw_probability,
-        "inclusion_probability": row.inclusion_probability,
+        "stratum": row.stratum,
+        "stratum_size": row.stratum_size,
+        "stratum_position": row.stratum_position,
+        # the label's inclusion probability if the labeller stops right after it (the estimator recomputes it
+        # at the labeller's real stop, from the three fields above)
+        "inclusion_probability": (
+            (row.stratum_position + 1) / row.stratum_size
+            if row.stratum_position is not None and row.stratum_size
+            else None
+        ),
         "population": row.population,
         "via": row.via,
     }
@@ -158,11 +157,13 @@ def parse_row(row: Row, run: RunIdentity) -> LabelRow:
     labeller = _field(row, "labeller", (str,))
     if not labeller.strip():
         raise JuryError("field 'labeller' is empty", where=row.where)
-    probability = _field(row, "draw_probability", (float, int), optional=True)
-    inclusion = _field(row, "inclusion_probability", (float, int), optional=True)
-    for name, value in (("draw_probability", probability), ("inclusion_probability", inclusion)):
-        if value is not None and not 0 < value <= 1:
-            raise JuryError(f"field '{name}' must be in (0, 1], got {value}", where=row.where)
+    stratum = _field(row, "stratum", (int,), optional=True)
+    size = _field(row, "stratum_size", (int,), optional=True)
+    position = _field(row, "stratum_position", (int,), optional=True)
+    if (stratum is None) != (size is None) or (size is None) != (position is None):
+        raise JuryError("stratum, stratum_size and stratum_position go together", where=row.where)
+    if size is not None and not (stratum >= 0 and 0 <= position < size <= len(run.units)):
+        raise JuryError(f"stratum {stratum}: rank {position} of {size} units is impossible", where=row.where)
     population = _field(row, "population", (int,), optional=True)
     if population is not None and population != len(run.units):
         raise JuryError(f"population {population}, but the run has {len(run.units)} units", where=row.where)
@@ -170,8 +171,7 @@ def parse_row(row: Row, run: RunIdentity) -> LabelRow:
     return LabelRow(
         kind, unit_id, labeller, _field(row, "time", (str,)), _field(row, "strategy", (str,)),
         _field(row, "seed", (int,), optional=True), _field(row, "draw", (int,), optional=True),
-        None if probability is None else float(probability), None if inclusion is None else float(inclusion),
-        population, order, winner, _field(row, "via", (str,)), row.where,
+        stratum, size, position, population, order, winner, _field(row, "via", (str,)), row.where,
     )  # fmt: skip
 
 
@@ -201,20 +201,6 @@ def answered(rows: Sequence[LabelRow]) -> dict[str, list[LabelRow]]:
     return stacks
 
 
-def repeats(rows: Sequence[LabelRow], labeller: str) -> dict[int, LabelRow]:
-    """The labeller's repeat rows by draw; a draw written twice must name the same unit."""
-    out: dict[int, LabelRow] = {}
-    for row in rows:
-        if row.kind != "repeat" or row.labeller != labeller:
-            continue
-        if row.draw is None:
-            raise JuryError("a repeat row needs its draw", where=row.where)
-        if out.get(row.draw, row).unit_id != row.unit_id:
-            raise JuryError(f"draw {row.draw} names two units", where=row.where)
-        out[row.draw] = row
-    return out
-
-
 @dataclass(frozen=True)
 class HumanLabel:
     """One labeller's label of one unit, after undo and supersede, with what an estimator needs."""
@@ -227,10 +213,10 @@ class HumanLabel:
     strategy: str
     seed: int | None
     time: str
-    draw: int | None  # the unit's first draw in the plan; None for imported labels
-    draw_probability: float | None
-    draws: int  # how many of the labeller's covered draws are of this unit (repeats included)
-    inclusion_probability: float | None  # at the labeller's stopping point; None for imported labels
+    draw: int | None  # the unit's position in the plan; None for imported labels
+    stratum: int | None = None  # the plan's stratified sample (None for imported labels)
+    stratum_size: int | None = None
+    stratum_position: int | None = None
 
     @property
     def score(self) -> float:
@@ -242,7 +228,6 @@ class HumanLabel:
 class HumanLabels:
     labels: tuple[HumanLabel, ...]
     skipped: tuple[tuple[str, str], ...]  # (labeller, unit id) whose latest answer is a skip
-    covered_draws: Mapping[str, int]  # per labeller who followed a plan: the draws their answers stand for
     population: int
 
 
@@ -264,68 +249,32 @@ def _one_plan(rows: Sequence[LabelRow]) -> None:
             )
 
 
-def covered(actions: Sequence[LabelRow], repeated: Mapping[int, LabelRow]) -> int:
-    """Draws 0..m-1 stand answered: each is an answered unit's first draw, or a repeat of an answered unit."""
-    firsts = {a.draw for a in actions if a.draw is not None}
-    units = {a.unit_id for a in actions}
-    m = 0
-    while m in firsts or (m in repeated and repeated[m].unit_id in units):
-        m += 1
-    return m
-
-
-def _draw_counts(actions: Sequence[LabelRow], repeated: Mapping[int, LabelRow], m: int) -> Counter[str]:
-    firsts = Counter(a.unit_id for a in actions if a.draw is not None and a.draw < m)
-    return firsts + Counter(row.unit_id for d, row in repeated.items() if d < m)
-
-
 def _labels_of(
-    labeller: str, actions: list[LabelRow], rows: Sequence[LabelRow], run: RunIdentity
-) -> tuple[list[HumanLabel], list[tuple[str, str]], int | None]:
-    """The labeller's labels, skips and stopping point (None when no answer came from a plan)."""
-    repeated = repeats(rows, labeller)
-    m = covered(actions, repeated) if any(a.draw is not None for a in actions) else None
-    counts = _draw_counts(actions, repeated, m) if m is not None else Counter()
+    labeller: str, actions: list[LabelRow], run: RunIdentity
+) -> tuple[list[HumanLabel], list[tuple[str, str]]]:
+    """The labeller's labels and skips; a later answer on a unit supersedes the earlier."""
     labels, skipped = [], []
-    for unit_id, a in {a.unit_id: a for a in actions}.items():  # a later answer supersedes the earlier
+    for unit_id, a in {a.unit_id: a for a in actions}.items():
         if a.winner is None:
             skipped.append((labeller, unit_id))
             continue
-        inclusion = None
-        if m is not None and a.draw_probability is not None and a.strategy in WITH_REPLACEMENT:
-            inclusion = inclusion_probability(WITH_REPLACEMENT[a.strategy], a.draw_probability, m, len(run.units))
         item_id, turn = run.units[unit_id]
         labels.append(
-            HumanLabel(
-                unit_id,
-                item_id,
-                turn,
-                labeller,
-                a.winner,
-                a.strategy,
-                a.seed,
-                a.time,
-                a.draw,
-                a.draw_probability,
-                counts.get(unit_id, 1),
-                inclusion,
-            )
-        )
-    return labels, skipped, m
+            HumanLabel(unit_id, item_id, turn, labeller, a.winner, a.strategy, a.seed, a.time, a.draw,
+                       a.stratum, a.stratum_size, a.stratum_position)
+        )  # fmt: skip
+    return labels, skipped
 
 
 def resolve(rows: Sequence[LabelRow], run: RunIdentity) -> HumanLabels:
     _one_plan(rows)
     labels: list[HumanLabel] = []
     skipped: list[tuple[str, str]] = []
-    stops: dict[str, int] = {}
     for labeller, actions in answered(rows).items():
-        mine, skips, m = _labels_of(labeller, actions, rows, run)
+        mine, skips = _labels_of(labeller, actions, run)
         labels += mine
         skipped += skips
-        if m is not None:
-            stops[labeller] = m
-    return HumanLabels(tuple(labels), tuple(skipped), stops, len(run.units))
+    return HumanLabels(tuple(labels), tuple(skipped), len(run.units))
 
 
 def load_human_labels(path: Path, run: RunIdentity) -> HumanLabels:

@@ -12,16 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jury.errors import JuryError
-from jury.io.human_labels import (
-    LABELS_FILE,
-    LabelRow,
-    RunIdentity,
-    answered,
-    read_label_rows,
-    repeats,
-    resolve,
-    run_identity,
-)
+from jury.io.human_labels import LABELS_FILE, LabelRow, RunIdentity, answered, read_label_rows, resolve, run_identity
 from jury.labels.log import append_rows, utc_now
 from jury.labels.plan import Plan, make_plan
 from jury.labels.uncertainty import unit_uncertainty
@@ -77,11 +68,12 @@ class LabelSession:
         rows = read_label_rows(self.path, self.identity)
         resolve(rows, self.identity)  # the whole file must make sense before anything is appended
         self._actions = answered(rows).get(labeller, [])
-        self._repeats = set(repeats(rows, labeller))
         self._check_plan(rows)
         votes = {v.unit_id: v for v in run.votes}
         uncertainty = [unit_uncertainty(votes[u.unit_id]) if u.unit_id in votes else 1.0 for u in run.units]
-        self.plan: Plan = make_plan(strategy, uncertainty, seed=seed, sample=max(sample, len(self._actions)))
+        clusters = [u.item.item_id for u in run.units]  # a conversation's turns share a stratum
+        self.plan: Plan = make_plan(strategy, uncertainty, clusters, seed=seed)
+        self.sample = max(sample, len(self._actions))
         self._check_progress()
         self._lock = threading.RLock()
 
@@ -96,10 +88,10 @@ class LabelSession:
 
     def _check_progress(self) -> None:
         """The labeller's answers so far must be the plan's first units, in order."""
-        asked = self.plan.asked
+        asked = self.plan.asked(self.sample)
         for k, action in enumerate(self._actions):
             draw = asked[k]
-            if action.draw != draw.index or action.unit_id != self.units[draw.unit].unit_id:
+            if action.draw != draw.position or action.unit_id != self.units[draw.unit].unit_id:
                 raise JuryError(
                     f"the answers of {self.labeller!r} do not follow the plan (answer {k + 1} is on "
                     f"{action.unit_id!r}, the plan asks {self.units[draw.unit].unit_id!r})",
@@ -111,11 +103,11 @@ class LabelSession:
         """The next pair to label, or None when every planned pair is answered."""
         with self._lock:
             k = len(self._actions)
-            asked = self.plan.asked
+            asked = self.plan.asked(self.sample)
             if k >= len(asked):
                 return None
             unit = self.units[asked[k].unit]
-            return Pair(asked[k].index, unit, presented_order(self.seed, self.labeller, unit.unit_id), k, len(asked))
+            return Pair(asked[k].position, unit, presented_order(self.seed, self.labeller, unit.unit_id), k, len(asked))
 
     @property
     def answered_count(self) -> int:
@@ -147,29 +139,16 @@ class LabelSession:
         )  # fmt: skip
 
     def _answer(self, pair: Pair, key: str) -> None:
-        """The answer and the repeat draws up to the next new unit, in one write (see plan.py for why)."""
-        asked = self.plan.asked
-        k = len(self._actions)
-        stop = asked[k + 1].index if k + 1 < len(asked) else len(self.plan.draws)
-        p = self.plan.draws[pair.draw].probability
-        inclusion = self.plan.inclusion_probability(p, stop)
+        """One row, written and synced before the next pair is shown."""
+        planned = self.plan.labels[pair.draw]
         kind = "skip" if key == "s" else "label"
-        rows = [
-            self._row(kind, pair.draw, pair.unit.unit_id, draw_probability=p, inclusion_probability=inclusion,
-                      order=pair.order, winner=None if key == "s" else winner(key, pair.order))
-        ]  # fmt: skip
-        for d in self.plan.draws[pair.draw + 1 : stop]:
-            if d.index not in self._repeats:
-                included = self.plan.inclusion_probability(d.probability, stop)
-                unit_id = self.units[d.unit].unit_id
-                rows.append(
-                    self._row(
-                        "repeat", d.index, unit_id, draw_probability=d.probability, inclusion_probability=included
-                    )
-                )
-        append_rows(self.path, rows, self.identity)
-        self._actions.append(rows[0])
-        self._repeats.update(r.draw for r in rows[1:] if r.draw is not None)
+        row = self._row(
+            kind, pair.draw, pair.unit.unit_id, stratum=planned.stratum, stratum_size=planned.stratum_size,
+            stratum_position=planned.stratum_position, order=pair.order,
+            winner=None if key == "s" else winner(key, pair.order),
+        )  # fmt: skip
+        append_rows(self.path, [row], self.identity)
+        self._actions.append(row)
 
     def _undo(self) -> str:
         if not self._actions:

@@ -18,6 +18,7 @@ HEADER = ["rank", "model", "win rate (95% CI)", "LC win rate (± SE)", "Bradley-
           "judge agreement (Fleiss' κ)", "cost", "submissions"]  # fmt: skip
 
 
+HUMAN_MARK = "H "  # a win rate anchored to human labels (PPI++) instead of the panel's own
 LC_MARK = " †"  # an LC rate a safeguard set (capped, limited) or that lacks a term: lc_note in the CSV says which
 
 
@@ -31,9 +32,16 @@ def _elo(s: Standing) -> str:
     return "n/a" if s.elo is None else f"{s.elo:.0f} [{s.elo_low:.0f}, {s.elo_high:.0f}]"
 
 
+def _win_rate(s: Standing) -> str:
+    h = s.human
+    if h is None:
+        return wr_text(s.win_rate)
+    return f"{HUMAN_MARK}{pct(h.estimate)} [{pct(h.ci_low)}, {pct(h.ci_high)}]"
+
+
 def _row(rank: int, s: Standing) -> list[str]:
     kappa = "n/a" if s.fleiss_kappa is None else f"{s.fleiss_kappa:.2f}"
-    return [str(rank), s.model, wr_text(s.win_rate), _lc(s), _elo(s), str(s.n_items), s.panel, kappa,
+    return [str(rank), s.model, _win_rate(s), _lc(s), _elo(s), str(s.n_items), s.panel, kappa,
             f"${s.cost_usd:.4f}", str(s.submissions)]  # fmt: skip
 
 
@@ -44,6 +52,13 @@ def _intro(lb: Leaderboard) -> str:
             f" In {lb.bt_degenerate_rounds} of {BT_ROUNDS} bootstrap resamples a model never lost or never won;"
             " they are fitted with a small pseudo-tie, and a CI bound far from the rating means the data do not"
             " bound it on that side."
+        )
+    anchored = [s for s in lb.standings if s.human is not None]
+    if anchored:
+        text += (
+            f" {HUMAN_MARK.strip()}: the win rate is anchored to human labels (PPI++: "
+            + ", ".join(f"{s.model} {s.human.n_labels} labels" for s in anchored if s.human)
+            + "); the others' are their panel's own, which humans may not share."
         )
     if any(s.lc_note and s.lc_win_rate is not None for s in lb.standings):
         text += f" {LC_MARK.strip()} LC rate held by a safeguard or fitted without a term (lc_note in leaderboard.csv)."
@@ -60,11 +75,12 @@ def render_markdown(lb: Leaderboard) -> str:
 def render_csv(lb: Leaderboard) -> str:
     header = ["rank", "model", "win_rate", "ci_low", "ci_high", "lc_win_rate", "lc_standard_error", "elo", "elo_low",
               "elo_high", "n_items", "panel", "fleiss_kappa", "cost_usd", "submissions", "run_id",
-              "lc_note"]  # fmt: skip
+              "lc_note", "human_win_rate", "human_ci_low", "human_ci_high", "human_labels"]  # fmt: skip
     rows = [
         [k, s.model, s.win_rate.value, s.win_rate.ci_low, s.win_rate.ci_high, s.lc_win_rate, s.lc_standard_error,
          s.elo, s.elo_low, s.elo_high, s.n_items, s.panel, s.fleiss_kappa, s.cost_usd, s.submissions, s.run_id,
-         s.lc_note]
+         s.lc_note, *((s.human.estimate, s.human.ci_low, s.human.ci_high, s.human.n_labels) if s.human else
+                      (None, None, None, 0))]
         for k, s in enumerate(lb.standings, 1)
     ]  # fmt: skip
     return to_csv(header, rows)

@@ -19,6 +19,7 @@ from jury.stats.compare import vote_scores
 from jury.stats.costs import usage_by_judge
 from jury.stats.length_control_board import COLUMNS as LC_COLUMNS
 from jury.stats.length_control_board import board_length_controlled
+from jury.stats.ppi import HumanAnchoredWinRate
 from jury.stats.winrate import WinRate
 
 BT_ROUNDS = 500
@@ -41,6 +42,8 @@ class Standing:
     fleiss_kappa: float | None  # judge agreement on this model's items; None with one judge
     cost_usd: float
     submissions: int  # how many times this model was submitted (the history)
+    # the human-anchored win rate (PPI++), when the submission's run folder holds human labels
+    human: HumanAnchoredWinRate | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ def standings(board: Board) -> Leaderboard:
                     u.cost_usd for u in usage_by_judge(r.judgments, [j.name for j in r.panel.judges]).values()
                 ),
                 submissions=counts[model],
+                human=r.human.estimate if r.human is not None else None,
             )
         )
     rows.sort(key=lambda s: (s.elo if s.elo is not None else -math.inf, _opt(s.win_rate.value) or 0.0), reverse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from jury.panel.units import turn_prompt
 from jury.report.html_page import esc, num, page, section, table
+from jury.report.human_sections import human_html
 from jury.report.item_rows import HTML_ROWS, clip, shown_votes
 from jury.report.markdown import PER_TURN_NOTE, pct, units_text, wr_text
 from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
@@ -158,7 +159,7 @@ def _items(r: RunResult) -> str:
     return section("Items", (f"<p>{esc(note)}</p>" if note else "") + table(header, rows, cls="items"), ident="items")
 
 
-SECTIONS = (_header, _result, _per_turn, _judges, _agreement, _bias, _cost, _notes, _items)
+SECTIONS = (_header, _result, human_html, _per_turn, _judges, _agreement, _bias, _cost, _notes, _items)
 
 
 def render_html(result: RunResult) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jury.panel.units import is_multi_turn
 from jury.records import Preference
 from jury.report.bias_sections import bias_markdown
+from jury.report.human_sections import human_markdown
 from jury.report.item_rows import MARKDOWN_ROWS, shown_votes
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
@@ -124,6 +125,7 @@ def render_markdown(result: RunResult) -> str:
         + ".",
         "",
         *_per_turn_section(result),
+        *human_markdown(result),
         "## Judges",
         "",
         "| judge | model | strategy | own win rate (95% CI) | agrees with panel | position consistency | abstentions |",

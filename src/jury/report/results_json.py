@@ -8,6 +8,7 @@ from typing import Any
 
 from jury import __version__
 from jury.report.bias_sections import bias_json, votes_json
+from jury.report.human_sections import human_json
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
@@ -79,6 +80,7 @@ def results_json(result: RunResult) -> dict[str, Any]:
         "cost_by_judge": {
             judge: asdict(u) for judge, u in usage_by_judge(result.judgments, [j.name for j in panel.judges]).items()
         },
+        "human_anchored": human_json(result),
         "bias": bias_json(result),
         "panel_votes": votes_json(result),
     }

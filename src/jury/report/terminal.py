@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from jury.report.human_sections import AGREEMENT_HEADER, agreement_rows, headline
 from jury.report.markdown import num, pct, units_text, wr_text
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
@@ -29,6 +30,7 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
         f"wins {w.wins} · ties {w.ties} · losses {w.losses} · abstained {w.abstained}",
         highlight=False,
     )
+    _print_human(result, console)
     for turn, tw in s.per_turn.items():
         console.print(
             f"  turn {turn}: {wr_text(tw)}  wins {tw.wins} · ties {tw.ties} · losses {tw.losses} · "
@@ -82,4 +84,17 @@ def _print_cost(result: RunResult, console: Console) -> None:
         table.add_column(col, justify="left" if col == "judge" else "right")
     for judge, u in usage_by_judge(result.judgments, [j.name for j in result.panel.judges]).items():
         table.add_row(judge, str(u.prompt_tokens), str(u.completion_tokens), f"${u.cost_usd:.4f}")
+    console.print(table)
+
+
+def _print_human(result: RunResult, console: Console) -> None:
+    if result.human is None:
+        return
+    for line in headline(result):
+        console.print(escape(line), highlight=False)
+    table = Table(title="agreement with the human labels", title_justify="left")
+    for col in AGREEMENT_HEADER:
+        table.add_column(col)
+    for row in agreement_rows(result.human):
+        table.add_row(*map(escape, row))
     console.print(table)

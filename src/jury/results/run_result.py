@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jury.errors import JuryError
 from jury.models.families import model_family
@@ -20,6 +21,9 @@ from jury.results.record import STATUS_MEANS, RunRecord, RunSpec
 from jury.stats.bias import BiasReport, bias_report
 from jury.stats.summary import RunStats, summarize
 from jury.turns import answers_of
+
+if TYPE_CHECKING:
+    from jury.results.human_anchor import HumanAnchor
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class RunResult:
     bias: BiasReport
     # units planned but never judged because the run stopped early (0 for a complete run)
     units_not_judged: int = 0
+    # the human-anchored win rate and agreement with humans, when the run folder holds human labels
+    human: HumanAnchor | None = None
 
     @property
     def run_id(self) -> str:

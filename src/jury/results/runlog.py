@@ -17,6 +17,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from jury.errors import JuryError
+from jury.io.human_labels import LABELS_FILE, load_human_labels, run_identity
+from jury.results.human_anchor import human_anchor
 from jury.results.legacy import LEGACY_VERSIONS, from_legacy
 from jury.results.record import RECORD_VERSION, RunRecord
 from jury.results.run_result import RunResult, derive_result
@@ -103,5 +105,11 @@ def read_record(folder: Path) -> RunRecord:
 
 
 def load_run(folder: Path) -> RunResult:
-    """Rebuild a run's result from its folder alone: no store, no model call."""
-    return derive_result(read_record(folder), folder)
+    """Rebuild a run's result from its folder alone: no store, no model call. Human labels in the
+    folder (human_labels.jsonl, from `jury label`) are checked against the run and anchor its result."""
+    result = derive_result(read_record(folder), folder)
+    labels_path = folder / LABELS_FILE
+    if not labels_path.exists():
+        return result
+    labels = load_human_labels(labels_path, run_identity(result.run_id, result.units))
+    return replace(result, human=human_anchor(result, labels))

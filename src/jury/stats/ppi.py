@@ -41,12 +41,10 @@ from numpy.typing import ArrayLike
 from jury.records import Preference
 from jury.stats.ppi_stratified import StratifiedLabels, stratified_ppi
 
-_SCORE = {Preference.CANDIDATE: 1.0, Preference.TIE: 0.5, Preference.BASELINE: 0.0}
-
 
 def panel_predictions(outcomes: Sequence[Preference | None]) -> np.ndarray:
     """The panel's verdicts as predictions of the human score; an abstention predicts a tie (1/2)."""
-    return np.array([0.5 if o is None else _SCORE[o] for o in outcomes], dtype=float)
+    return np.array([Preference.TIE.score if o is None else o.score for o in outcomes], dtype=float)
 
 
 def _scores(name: str, values: ArrayLike) -> np.ndarray:

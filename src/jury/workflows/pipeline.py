@@ -17,13 +17,15 @@ from pathlib import Path
 
 from jury import __version__
 from jury.errors import JuryError
+from jury.io.human_labels import RunIdentity
 from jury.io.outputs import import_outputs
+from jury.labels.importing import check_export
 from jury.models.client import ModelClient, check_model
 from jury.models.families import model_family
 from jury.models.policy import CallPolicy
 from jury.models.redaction import redact
 from jury.panel.spec import PanelSpec, load_panel, without_family
-from jury.panel.units import judged_units
+from jury.panel.units import judged_units, unit_id
 from jury.paths import jury_home
 from jury.records import Judgment, Output, Usage
 from jury.results.record import RunRecord, RunSpec, RunStatus, TaskInfo
@@ -31,7 +33,7 @@ from jury.results.run_result import RunResult, derive_result
 from jury.store import CallStore
 from jury.tasks.from_outputs import task_from_outputs
 from jury.tasks.loader import Task, load_task
-from jury.turns import answers_of, baseline_answers, output_of
+from jury.turns import answers_of, baseline_answers, output_of, user_turns
 from jury.workflows.judging import NoProgress, ProgressSink, RunStopped, generate, judge
 
 # item_id -> the answer to every user turn (one for a single-turn item)
@@ -67,6 +69,9 @@ class RunConfig:
     columns: tuple[tuple[str, str], ...] = ()
     # Leave out judges of the candidate's own family (self-preference); they are listed in the report.
     exclude_same_family: bool = False
+    # An annotation tool's export of human labels on the task's items: checked before any call is made
+    # (the CLI adds it to the finished run's folder)
+    human_labels: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,8 @@ def plan_run(config: RunConfig) -> RunPlan:
     if config.exclude_same_family:  # an imported candidate's family is known only now
         panel, _ = without_family(panel, model_family(candidate))
         excluded = without_family(load_panel(config.panel), model_family(candidate))[1]
+    if config.human_labels is not None:
+        check_export(config.human_labels, planned_identity(task))
     answered = [a for a in (baseline, imported) if a is not None]
     task, dropped = keep_answered(task, *answered) if answered else (task, ())
     return RunPlan(task, panel, candidate, baseline_name, baseline, imported, dropped, excluded, config.baseline_model)
@@ -290,3 +297,9 @@ def run(config: RunConfig, progress: ProgressSink | None = None) -> RunResult:
         jury_version=__version__,
     )
     return derive_result(record, config.reports_dir / run_id)
+
+
+def planned_identity(task: Task) -> RunIdentity:
+    """The units a run of `task` will judge, known before any answer exists (an export names units only)."""
+    units = {unit_id(i, t): (i.item_id, t) for i in task.items for t in range(1, len(user_turns(i)) + 1)}
+    return RunIdentity(run_id="(this run)", items_sha256="", units=units)
