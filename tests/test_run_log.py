@@ -150,3 +150,14 @@ def test_an_interrupted_run_writes_its_partial_record_and_exits_130(workdir, scr
     assert data["status"] == "interrupted"
     assert len([j for j in data["record"]["judgments"] if j["judge"] == "always-a"]) in (0, 2)
     assert {j["judge"] for j in data["record"]["judgments"]} >= {"oracle", "longer"}
+
+
+def test_latest_names_the_newest_run(tmp_path):
+    from jury.results.runlog import resolve_run_dir
+
+    reports = tmp_path / "reports"
+    for run_id in ("20261201-120000-a-1", "20261202-080000-a-1", "20261130-235959-a-1"):
+        shutil.copytree(LEGACY / "v2_single_turn", reports / run_id)
+    assert resolve_run_dir("latest", reports).name == "20261202-080000-a-1"
+    with pytest.raises(JuryError, match="no run yet"):
+        resolve_run_dir("latest", tmp_path / "empty")

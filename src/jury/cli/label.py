@@ -82,7 +82,7 @@ def _serve(session: LabelSession, port: int) -> None:
 
 
 def label(
-    run: Annotated[str, typer.Argument(help="A reports/RUN-ID folder, or a run id under --reports-dir.")],
+    run: Annotated[str, typer.Argument(help="A reports/RUN-ID folder, a run id under --reports-dir, or `latest`.")],
     sample: Annotated[int, typer.Option(min=1, help="How many pairs to ask (units: a turn of a conversation).")] = 50,
     strategy: Annotated[
         Strategy,

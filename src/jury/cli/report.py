@@ -16,7 +16,7 @@ console = Console()
 
 
 def report(
-    run: Annotated[str, typer.Argument(help="A reports/RUN-ID folder, or a run id under --reports-dir.")],
+    run: Annotated[str, typer.Argument(help="A reports/RUN-ID folder, a run id under --reports-dir, or `latest`.")],
     reports_dir: Annotated[Path, typer.Option(help="Where run folders live.")] = Path("reports"),
 ) -> None:
     """Re-render report.md, report.html and the CSV tables of a run from its run log (run.json), with no

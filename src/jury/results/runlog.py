@@ -63,15 +63,24 @@ def write_run_log(result: RunResult, results: dict[str, Any]) -> None:
     _write_atomically(folder / JUDGMENTS_FILE, lines.encode("utf-8"))
 
 
+LATEST = "latest"
+
+
 def resolve_run_dir(run: str | Path, reports_dir: Path = Path("reports")) -> Path:
-    """A run is named by its folder, or by its id under the reports folder."""
+    """A run is named by its folder, by its id under the reports folder, or as `latest` (the newest run
+    there: run ids start with their UTC time)."""
+    if str(run) == LATEST:
+        runs = sorted(p for p in reports_dir.glob("*/" + RECORD_FILE)) if reports_dir.is_dir() else []
+        if not runs:
+            raise JuryError("no run yet", where=str(reports_dir), fix="run `jury run` first")
+        return max(runs, key=lambda p: (p.parent.name[:15], p.stat().st_mtime)).parent
     for candidate in (Path(run), reports_dir / str(run)):
         if (candidate / RECORD_FILE).is_file():
             return candidate
     raise JuryError(
         f"no run record ({RECORD_FILE}) for run '{run}'",
         where=str(reports_dir),
-        fix="give a reports/RUN-ID folder written by `jury run`",
+        fix="give a reports/RUN-ID folder written by `jury run`, or `latest`",
     )
 
 
