@@ -99,3 +99,20 @@ def test_a_generated_candidate_answers_the_baseline_files_instructions_never_the
     result = _invoke("run", "--candidate", "scripted/mine", "--baseline-outputs", str(chatgpt), "--panel", str(panel))
     assert result.exit_code == 0, result.output
     assert sorted(scripts["mine"].calls) == sorted(QUESTIONS)  # the file's four questions, not the demo's 26
+
+
+def test_a_runs_answer_files_read_back_as_the_same_answers(workdir, scripts, panel):
+    scripts["mine"] = Scripted(reply=lambda p: QUESTIONS[p])
+    scripts["chatgpt"] = Scripted(reply=lambda p: "no idea")
+    task = write_task(workdir / "tasks", ROWS)
+    common = ("--task", str(task), "--panel", str(panel))
+    assert _invoke("run", *common, "--candidate", "scripted/mine", "--baseline", "scripted/chatgpt").exit_code == 0
+    (first,) = (workdir / "reports").iterdir()
+    again = _invoke("judge", *common, "--candidate-outputs", str(first / "candidate_answers.jsonl"),
+                    "--baseline-outputs", str(first / "baseline_answers.jsonl"))  # fmt: skip
+    assert again.exit_code == 0, again.output
+    (second,) = (p for p in (workdir / "reports").iterdir() if p != first)
+    a, b = read_run(first), read_run(second)
+    assert [o["text"] for o in a["record"]["outputs"]] == [o["text"] for o in b["record"]["outputs"]]
+    assert [o["text"] for o in a["record"]["baseline"]] == [o["text"] for o in b["record"]["baseline"]]
+    assert b["candidate"] == "scripted/mine" and b["result"] == a["result"] and b["model_calls"] == 0

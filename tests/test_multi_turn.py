@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from jury import cli
 from jury.errors import JuryError
+from jury.io.outputs import load_outputs_file
 from jury.models.request import ModelReply, ModelRequest
 from jury.panel.spec import load_panel
 from jury.panel.strategies import judge_calls
@@ -326,3 +327,13 @@ def test_mt_bench_references_go_to_their_turn_and_must_match_the_turns(tmp_path)
     (tmp_path / "question.jsonl").write_text(json.dumps({**rows[0], "reference": ["R1"]}) + "\n")
     with pytest.raises(JuryError, match=r"question\.jsonl:1: 'reference' has 1 entries but 'turns' has 2"):
         load_task(str(tmp_path))
+
+
+def test_a_two_turn_runs_answer_file_is_mt_bench_answers_that_read_back(two_turn_run, workdir):
+    folder, *_ = two_turn_run
+    first = json.loads((folder / "candidate_answers.jsonl").read_text().splitlines()[0])
+    assert set(first) == {"question_id", "model_id", "choices"} and len(first["choices"][0]["turns"]) == 2
+    task = load_task(TASK)
+    again = load_outputs_file(folder / "candidate_answers.jsonl", task.items)
+    record = read_run(folder)["record"]
+    assert again.turns == {o["item_id"]: tuple(o["turns"]) for o in record["outputs"]}
