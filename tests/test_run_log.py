@@ -161,3 +161,25 @@ def test_latest_names_the_newest_run(tmp_path):
     assert resolve_run_dir("latest", reports).name == "20261202-080000-a-1"
     with pytest.raises(JuryError, match="no run yet"):
         resolve_run_dir("latest", tmp_path / "empty")
+
+
+def test_the_documented_schema_is_the_records_schema():
+    """docs/run-log.md names every field of the run log, and no field the record does not have."""
+    import re
+
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(RunRecord).json_schema()
+    fields = set(schema["properties"]) | {f for d in schema["$defs"].values() for f in d.get("properties", {})}
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "run-log.md").read_text()
+    named = set(re.findall(r"`([a-z_]+)`", doc))
+    assert fields - named == set()
+    record_like = named - fields - {"complete", "stopped_budget", "interrupted", "candidate_first", "baseline_first",
+                                    "pointwise", "candidate", "baseline", "tie", "results"}  # fmt: skip
+    results_keys = {"n_units", "n_units_not_judged", "mode_means", "rule_means", "result", "win_rate", "ci_low",
+                    "ci_high", "confidence", "n_judged", "n_wins", "n_ties", "n_losses", "n_abstained", "per_turn",
+                    "judges", "position_consistency", "agreement_with_panel", "abstentions", "abstain_reasons",
+                    "judge_agreement", "unanimous", "judge_kappa", "cost_by_judge", "human_anchored", "estimate",
+                    "humans_only", "labels_worth", "lambda", "design", "agreement_with_humans", "bias",
+                    "panel_votes", "max_cost", "limit", "allow_partial", "exclude_same_family", "baseline"}  # fmt: skip
+    assert record_like - results_keys == set()
