@@ -159,6 +159,7 @@ def test_latest_names_the_newest_run(tmp_path):
     for run_id in ("20261201-120000-a-1", "20261202-080000-a-1", "20261130-235959-a-1"):
         shutil.copytree(LEGACY / "v2_single_turn", reports / run_id)
     assert resolve_run_dir("latest", reports).name == "20261202-080000-a-1"
+    assert resolve_run_dir(str(reports / "latest")).name == "20261202-080000-a-1"  # DIR/latest
     with pytest.raises(JuryError, match="no run yet"):
         resolve_run_dir("latest", tmp_path / "empty")
 

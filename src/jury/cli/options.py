@@ -104,7 +104,12 @@ ExcludeSameFamily = Annotated[
         rich_help_panel=PANEL,
     ),
 ]
-Seed = Annotated[int, typer.Option(help="Seed of the bootstrap CIs.", rich_help_panel=OUTPUT)]
+Seed = Annotated[
+    int,
+    typer.Option(
+        help="Seed of the resampled CIs (kappa) and of the items sampled into the reports.", rich_help_panel=OUTPUT
+    ),
+]
 ReportsDir = Annotated[Path, typer.Option(help="Where reports/RUN-ID/ is written.", rich_help_panel=OUTPUT)]
 Store = Annotated[
     Path | None,

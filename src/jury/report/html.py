@@ -7,7 +7,7 @@ from jury.panel.units import turn_prompt
 from jury.report.html_page import esc, num, page, section, table
 from jury.report.human_sections import human_html
 from jury.report.item_rows import HTML_ROWS, clip, shown_votes
-from jury.report.markdown import PER_TURN_NOTE, pct, units_text, wr_text
+from jury.report.markdown import PER_TURN_NOTE, ci_text, pct, units_text, wr_text
 from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
@@ -35,7 +35,7 @@ def _result(r: RunResult) -> str:
     return section(
         "Result",
         f'<p class="headline"><b>Win rate of the candidate against the baseline: {esc(wr_text(w))}</b> '
-        f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {r.spec.seed}).</p>",
+        f"({esc(ci_text(r))}).</p>",
         f"<p>Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.</p>",
         chart,
         ident="result",

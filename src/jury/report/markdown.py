@@ -24,7 +24,14 @@ def pct(x: float | None) -> str:
 
 
 def num(x: float | None, digits: int = 3) -> str:
-    return "n/a" if x is None or x != x else f"{x:.{digits}f}"
+    return "n/a" if x is None or x != x else f"{x + 0.0:.{digits}f}".replace("-0.000", "0.000")
+
+
+def ci_text(result: RunResult) -> str:
+    """How the win rate's interval was made, in words."""
+    w = result.stats.win_rate
+    how = "conversations as clusters" if is_multi_turn(result.units) else "exact, Clopper-Pearson"
+    return f"{int(w.confidence * 100)}% CI, {how}; ties count ½"
 
 
 def wr_text(w: WinRate) -> str:
@@ -113,8 +120,7 @@ def render_markdown(result: RunResult) -> str:
         "",
         "## Result",
         "",
-        f"**Win rate of the candidate against the baseline: {wr_text(w)}** "
-        f"({int(w.confidence * 100)}% bootstrap CI, ties count ½, seed {result.spec.seed}).",
+        f"**Win rate of the candidate against the baseline: {wr_text(w)}** ({ci_text(result)}).",
         "",
         f"Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}"
         + "".join(

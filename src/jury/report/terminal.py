@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jury.report.human_sections import AGREEMENT_HEADER, agreement_rows, headline
-from jury.report.markdown import num, pct, units_text, wr_text
+from jury.report.markdown import ci_text, num, pct, units_text, wr_text
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 
@@ -26,7 +26,7 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
     if note := result.partial_note():
         console.print(f"[yellow]{escape(note)}[/]", highlight=False)
     console.print(
-        f"[bold]win rate {wr_text(w)}[/] ({int(w.confidence * 100)}% bootstrap CI, ties = ½)  "
+        f"[bold]win rate {wr_text(w)}[/] ({escape(ci_text(result))})  "
         f"wins {w.wins} · ties {w.ties} · losses {w.losses} · abstained {w.abstained}",
         highlight=False,
     )

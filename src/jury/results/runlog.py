@@ -68,7 +68,9 @@ LATEST = "latest"
 
 def resolve_run_dir(run: str | Path, reports_dir: Path = Path("reports")) -> Path:
     """A run is named by its folder, by its id under the reports folder, or as `latest` (the newest run
-    there: run ids start with their UTC time)."""
+    there: run ids start with their UTC time); `DIR/latest` is the newest run in DIR."""
+    if Path(run).name == LATEST and str(run) != LATEST:
+        reports_dir, run = Path(run).parent, LATEST
     if str(run) == LATEST:
         runs = sorted(p for p in reports_dir.glob("*/" + RECORD_FILE)) if reports_dir.is_dir() else []
         if not runs:
