@@ -5,12 +5,15 @@ orders. Each judge's vote here is jury's: both orders agree -> that answer, they
 score = mean over the orders (1 = answer 1). The table is `jury calibrate`'s: each judge, the
 majority panel, the calibrated panel predicted on held-out folds, and escalation replayed on three.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/calibrate_llmbar_published.py [--strategy Vanilla]
+    PYTHONPATH=src .venv/bin/python benchmarks/calibrate_llmbar_published.py [--strategy Vanilla] [--data DIR]
+
+--data may also be tests/data/llmbar, the verdicts-only excerpt in the repository (same figures).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 from pathlib import Path
 
@@ -25,11 +28,25 @@ JUDGES = ("GPT-4", "ChatGPT", "ChatGPT-0301", "PaLM2", "LLaMA2", "Falcon")
 _ORDER_SCORE = {"1": 1.0, "2": 0.0}  # LLMBar names the winning output; swap_true is already mapped back
 
 
+def _rows(data: Path) -> list[dict]:
+    """LLMBar's five subsets, from the published files or from tests/data/llmbar/verdicts.jsonl.gz (every
+    verdict in the same order, without the texts, which calibration never reads)."""
+    excerpt = data / "verdicts.jsonl.gz"
+    if excerpt.exists():
+        with gzip.open(excerpt, "rt", encoding="utf-8") as lines:
+            return [r for r in map(json.loads, lines) if r["subset"].startswith("LLMBar/")]
+    return [json.loads(line) for path in sorted(data.glob("LLMBar_*.jsonl")) for line in path.open()]
+
+
 def load(data: Path, strategy: str) -> tuple[tuple[LabelledPair, ...], list[JudgeVote]]:
-    rows = [json.loads(line) for path in sorted(data.glob("LLMBar_*.jsonl")) for line in path.open()]
+    rows = _rows(data)
     pairs = tuple(
         LabelledPair(
-            r["id"], r["question"], r["answer_a"], r["answer_b"], WINNERS["a" if str(r["label"]) == "1" else "b"]
+            r["id"],
+            r.get("question", ""),
+            r.get("answer_a", ""),
+            r.get("answer_b", ""),
+            WINNERS["a" if str(r["label"]) == "1" else "b"],
         )
         for r in rows
     )

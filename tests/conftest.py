@@ -15,7 +15,9 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# the full public sets, never needed to run; JURY_TEST_SHARED_DATA moves them (at a missing folder: a bare clone)
+SHARED_DATA = Path(os.environ.get("JURY_TEST_SHARED_DATA") or ROOT.parent / "shared" / "data")
+EXCERPTS = ROOT / "tests" / "data"  # small cuts of those sets that travel with the repository (its README.md)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Calibration on LLMBar's published verdicts of six real judges (no model call); skips without the data."""
+"""Calibration on LLMBar's published verdicts of six real judges (no model call): from the verdicts-only
+excerpt in tests/data (always) and from the full published files when present (the same figures)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,20 @@ import importlib.util
 import pytest
 
 from jury.workflows.calibrate import calibration_report
-from tests.conftest import ROOT, SHARED_DATA
+from tests.conftest import EXCERPTS, ROOT, SHARED_DATA
 
-LLMBAR = SHARED_DATA / "llmbar"
+SOURCES = {"excerpt": EXCERPTS / "llmbar", "full": SHARED_DATA / "llmbar"}
 
 
-@pytest.fixture(scope="module")
-def published():
-    if not (LLMBAR / "LLMBar_Natural.jsonl").exists():
-        pytest.skip("shared LLMBar data is absent")
+@pytest.fixture(scope="module", params=sorted(SOURCES))
+def published(request):
+    folder = SOURCES[request.param]
+    if not folder.is_dir():
+        pytest.skip(f"the {request.param} LLMBar data is absent")
     spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "calibrate_llmbar_published.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    return bench, *bench.load(LLMBAR, "Vanilla")
+    return bench, *bench.load(folder, "Vanilla")
 
 
 def test_calibration_learns_to_trust_the_strong_judge(published):

@@ -1,4 +1,5 @@
-"""Reproduce the published AlpacaEval 1.0 and 2.0 leaderboards from their published annotations."""
+"""Reproduce the published AlpacaEval 1.0 and 2.0 leaderboards from their published annotations: five
+models per board from the excerpt in tests/data (always), every model from the full sets when present."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import pandas as pd
 import pytest
 
 from jury.stats.pairwise import paired_comparison_scores, win_rate_scores
-from tests.conftest import SHARED_DATA
+from tests.conftest import EXCERPTS, SHARED_DATA
 
-AE = SHARED_DATA / "alpaca_eval"
+SOURCES = {"excerpt": EXCERPTS / "alpaca_eval", "full": SHARED_DATA / "alpaca_eval"}
 BOARDS = {
     "ae2": "weighted_alpaca_eval_gpt4_turbo",
     "ae1": "alpaca_eval_gpt4",
 }
 STALE_UPSTREAM = {("ae1", "Mistral-7B-Instruct-v0.2")}  # published row predates its annotations
+CHECKED = {("ae2", "full"): 57, ("ae1", "full"): 52, ("ae2", "excerpt"): 5, ("ae1", "excerpt"): 5}
 
 
 def _scores(annotations: pd.DataFrame) -> pd.DataFrame:
@@ -31,18 +33,19 @@ def _scores(annotations: pd.DataFrame) -> pd.DataFrame:
     return parsed.assign(score=parsed["preference"] - 1)
 
 
-@pytest.fixture(scope="module", params=sorted(BOARDS))
+@pytest.fixture(scope="module", params=[(b, s) for s in SOURCES for b in sorted(BOARDS)], ids="-".join)
 def board(request):
-    name = BOARDS[request.param]
-    if not (AE / f"annotations_{name}.jsonl.gz").exists():
-        pytest.skip("shared AlpacaEval data is absent")
-    annotations = _scores(pd.read_json(AE / f"annotations_{name}.jsonl.gz", lines=True))
-    leaderboard = pd.read_csv(AE / f"leaderboard_{name}.csv", index_col=0)
+    key, source = request.param
+    folder, name = SOURCES[source], BOARDS[key]
+    if not (folder / f"annotations_{name}.jsonl.gz").exists():
+        pytest.skip(f"the {source} AlpacaEval data is absent")
+    annotations = _scores(pd.read_json(folder / f"annotations_{name}.jsonl.gz", lines=True))
+    leaderboard = pd.read_csv(folder / f"leaderboard_{name}.csv", index_col=0)
     return request.param, annotations, leaderboard
 
 
 def test_every_leaderboard_row_is_reproduced_within_1e_6(board):
-    key, annotations, leaderboard = board
+    (key, source), annotations, leaderboard = board
     checked = 0
     for model, rows in annotations.groupby("generator_2"):
         if model not in leaderboard.index or (key, model) in STALE_UPSTREAM:
@@ -57,7 +60,21 @@ def test_every_leaderboard_row_is_reproduced_within_1e_6(board):
         assert ours.n == published["n_total"], model
         assert ours.discrete_value * 100 == pytest.approx(published["discrete_win_rate"], abs=1e-6), model
         checked += 1
-    assert checked == {"ae2": 57, "ae1": 52}[key]
+    assert checked == CHECKED[key, source]
+
+
+def test_the_published_rows_of_the_boundary_cases_are_reproduced(board):
+    """By hand, from the published CSVs: the AE2 baseline against itself is 805 exact draws (50 %), and
+    phi-2's AE1 row counts its 22 draws written as 0 and leaves out its 6 unparsed preferences."""
+    (key, _), annotations, _ = board
+    model, published = {
+        "ae2": ("gpt4_1106_preview", (50.0, 0.0, 0, 805, 0, 805)),
+        "ae1": ("phi-2", (30.663329161451813, 1.6056202651534168, 234, 22, 543, 799)),
+    }[key]
+    ours = win_rate_scores(annotations.loc[annotations["generator_2"] == model, "score"].to_numpy())
+    assert ours.value * 100 == pytest.approx(published[0], abs=1e-6)
+    assert ours.standard_error * 100 == pytest.approx(published[1], abs=1e-6)
+    assert (ours.n_wins, ours.n_draws, ours.n_losses, ours.n) == published[2:]
 
 
 def test_paired_comparison_agrees_with_an_independent_paired_t_statistic(board):

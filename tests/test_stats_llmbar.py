@@ -1,11 +1,15 @@
 """Every LLMBar judge's accuracy and order consistency equals the paper's published counts.
 
+The verdicts of every judge on every item (without the texts) and the published statistics travel
+with the repository in tests/data/llmbar; tests/test_data_excerpts.py checks them against the full set.
+
 The kappa values in published_statistics.json are wrong upstream: jury's kappa is checked instead
 against a confusion table counted here and scikit-learn, on the published verdicts themselves.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 
@@ -14,17 +18,17 @@ import pytest
 
 from jury.stats.judges import accuracy_against, order_consistency, reference_table
 from jury.stats.kappa import cohen_kappa_labels
-from tests.conftest import SHARED_DATA
+from tests.conftest import EXCERPTS
 
-LLMBAR = SHARED_DATA / "llmbar"
+LLMBAR = EXCERPTS / "llmbar"
 
 
 @pytest.fixture(scope="module")
 def llmbar():
-    if not (LLMBAR / "published_statistics.json").exists():
-        pytest.skip("shared LLMBar data is absent")
-    items = [json.loads(line) for path in sorted(LLMBAR.glob("*.jsonl")) for line in path.open()]
-    published = json.loads((LLMBAR / "published_statistics.json").read_text())
+    with gzip.open(LLMBAR / "verdicts.jsonl.gz", "rt", encoding="utf-8") as lines:
+        items = [json.loads(line) for line in lines]
+    with gzip.open(LLMBAR / "published_statistics.json.gz", "rt", encoding="utf-8") as text:
+        published = json.load(text)
     return items, published
 
 

@@ -1,4 +1,7 @@
-"""Rank correlations by hand and on published MT-Bench vs Arena figures; GPT-4 vs human agreement on MT-Bench."""
+"""Rank correlations by hand and on published MT-Bench vs Arena figures; GPT-4 vs human agreement on MT-Bench.
+
+Both files travel with the repository in tests/data/mt_bench (the human votes without the texts);
+tests/test_data_excerpts.py checks them against the full set."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import pytest
 
 from jury.stats.judges import label_agreement
 from jury.stats.ranking import kendall_tau_scores, spearman_rho_scores
-from tests.conftest import SHARED_DATA
+from tests.conftest import EXCERPTS
+
+MT_BENCH = EXCERPTS / "mt_bench"
 
 
 def test_rank_correlations_by_hand():
@@ -21,10 +26,9 @@ def test_rank_correlations_by_hand():
 
 
 def test_mt_bench_score_ranks_agree_with_the_arena():
-    path = SHARED_DATA / "mt_bench_answers" / "published_mt_bench_scores_2023-06-22.csv"
-    if not path.exists():
-        pytest.skip("shared MT-Bench data is absent")
-    board = pd.read_csv(path).dropna(subset=["mt_bench_score", "arena_elo_2023_06_19"])
+    board = pd.read_csv(MT_BENCH / "published_mt_bench_scores_2023-06-22.csv").dropna(
+        subset=["mt_bench_score", "arena_elo_2023_06_19"]
+    )
     scores = dict(zip(board["leaderboard_name"], board["mt_bench_score"], strict=True))
     elo = dict(zip(board["leaderboard_name"], board["arena_elo_2023_06_19"], strict=True))
     from scipy.stats import kendalltau
@@ -37,10 +41,7 @@ def test_mt_bench_score_ranks_agree_with_the_arena():
 
 @pytest.fixture(scope="module")
 def mt_bench_votes():
-    path = SHARED_DATA / "mt_bench_human_partial" / "mt_bench_human_partial.jsonl.gz"
-    if not path.exists():
-        pytest.skip("shared MT-Bench human judgments are absent")
-    votes = pd.read_json(path, lines=True)
+    votes = pd.read_json(MT_BENCH / "mt_bench_human_partial.jsonl.gz", lines=True)
     # boundary, FastChat's counting: an inconsistent GPT-4 verdict (different in the two orders) is a tie
     votes["gpt4"] = votes["gpt4_pair_winner"].replace({"tie (inconsistent)": "tie"})
     return votes
@@ -56,3 +57,5 @@ def test_gpt4_agrees_with_humans_as_published(mt_bench_votes):
     assert with_ties.value * 100 == pytest.approx(66.6, abs=0.05)  # 465 / 698
     assert without.value * 100 == pytest.approx(84.0, abs=0.05)
     assert with_ties.n == len(turn1) and without.n < with_ties.n
+    assert (round(with_ties.value * with_ties.n), with_ties.n) == (465, 698)
+    assert (round(without.value * without.n), without.n) == (373, 444)  # 698 less the votes where either says tie
