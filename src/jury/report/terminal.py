@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from jury.report.markdown import num, pct, units_text, wr_text
+from jury.report.markdown import no_consistency_reason, num, pct, units_text, wr_text
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 
@@ -46,7 +46,7 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
             js.judge,
             wr_text(js.win_rate),
             pct(js.agreement_with_panel.rate),
-            pct(pc.rate) if pc.rate is not None else "n/a (pointwise)",
+            pct(pc.rate) if pc.rate is not None else f"n/a ({no_consistency_reason(result, js.judge)})",
             str(js.abstentions),
         )
     console.print(table)
