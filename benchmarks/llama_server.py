@@ -74,6 +74,7 @@ def llama_server(
     logprobs: bool = True,
     port: int | None = None,
     threads: int | None = None,
+    chat_format: str | None = None,
     log: Path | None = None,
 ) -> Iterator[LlamaServer]:
     """A `python -m llama_cpp.server` process on 127.0.0.1, stopped on exit. `logprobs=False` starts it
@@ -84,6 +85,8 @@ def llama_server(
     argv += ["--model_alias", alias, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
     argv += ["--n_threads", str(threads), "--n_threads_batch", str(threads)]
     argv += ["--logits_all", "true" if logprobs else "false", "--verbose", "false"]
+    if chat_format:  # for a GGUF without a chat template (llama.cpp's server then falls back to llama-2's)
+        argv += ["--chat_format", chat_format]
     api_base = f"http://127.0.0.1:{port}/v1"
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(log.open("ab")) if log else subprocess.DEVNULL
