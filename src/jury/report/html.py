@@ -7,7 +7,7 @@ from jury.panel.units import turn_prompt
 from jury.report.html_page import esc, num, page, section, table
 from jury.report.human_sections import human_html
 from jury.report.item_rows import HTML_ROWS, clip, shown_votes
-from jury.report.markdown import PER_TURN_NOTE, ci_text, pct, units_text, wr_text
+from jury.report.markdown import PER_TURN_NOTE, ci_text, no_consistency_reason, pct, units_text, wr_text
 from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
@@ -67,7 +67,7 @@ def _judges(r: RunResult) -> str:
                 specs[js.judge].strategy,
                 wr_text(js.win_rate),
                 pct(js.agreement_with_panel.rate),
-                f"{pct(pc.rate)} (n={pc.n})" if pc.rate is not None else "n/a (order-independent)",
+                f"{pct(pc.rate)} (n={pc.n})" if pc.rate is not None else f"n/a ({no_consistency_reason(r, js.judge)})",
                 js.abstentions,
             ]
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from jury.errors import JuryError
+from jury.panel.strategies.registry import get_strategy
 from jury.panel.units import is_multi_turn
 from jury.records import Preference
 from jury.report.bias_sections import bias_markdown
@@ -38,6 +40,17 @@ def wr_text(w: WinRate) -> str:
     if w.n == 0:
         return "n/a (nothing judged)"
     return f"{pct(w.value)} [{pct(w.ci_low)}, {pct(w.ci_high)}]"
+
+
+def no_consistency_reason(result: RunResult, judge: str) -> str:
+    """Why a judge has no position consistency: its strategy never swaps the answers, or it is a
+    pairwise judge none of whose items had both orders parsed (e.g. every reply unreadable)."""
+    spec = next(j for j in result.panel.judges if j.name == judge)
+    try:
+        independent = get_strategy(spec.strategy).order_independent
+    except JuryError:  # a plugin strategy no longer installed: its judgments say whether it swapped
+        independent = all(j.order == "pointwise" for j in result.judgments if j.judge == judge)
+    return "order-independent" if independent else "no parsed pair"
 
 
 def units_text(result: RunResult) -> str:
@@ -141,7 +154,12 @@ def render_markdown(result: RunResult) -> str:
     for js in s.judges:
         spec = specs[js.judge]
         pc = js.position_consistency
-        consistency = f"{pct(pc.rate)} (n={pc.n})" if pc.rate is not None else "n/a (order-independent strategy)"
+        reason = no_consistency_reason(result, js.judge)
+        consistency = (
+            f"{pct(pc.rate)} (n={pc.n})"
+            if pc.rate is not None
+            else ("n/a (order-independent strategy)" if reason == "order-independent" else f"n/a ({reason})")
+        )
         lines.append(
             f"| {md_cell(js.judge)} | {md_cell(spec.model)} | {spec.strategy} | {wr_text(js.win_rate)} | "
             f"{pct(js.agreement_with_panel.rate)} | {consistency} | {js.abstentions} |"

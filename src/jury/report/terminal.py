@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jury.report.human_sections import AGREEMENT_HEADER, agreement_rows, headline
-from jury.report.markdown import ci_text, num, pct, units_text, wr_text
+from jury.report.markdown import ci_text, no_consistency_reason, num, pct, units_text, wr_text
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 
@@ -48,7 +48,7 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
             js.judge,
             wr_text(js.win_rate),
             pct(js.agreement_with_panel.rate),
-            pct(pc.rate) if pc.rate is not None else "n/a (pointwise)",
+            pct(pc.rate) if pc.rate is not None else f"n/a ({no_consistency_reason(result, js.judge)})",
             str(js.abstentions),
         )
     console.print(table)

@@ -100,12 +100,12 @@ class LlamaEngine:
     _global_lock = threading.Lock()
 
     def __init__(self, spec: LocalModelSpec, n_threads: int | None = None, chunk: int = CHUNK) -> None:
+        path = str(weights_path(spec))  # first: without the 'local' extra it says which install line is missing
         import llama_cpp
         from llama_cpp._utils import suppress_stdout_stderr
 
         self.spec = spec
         self._llama_cpp = llama_cpp
-        path = str(weights_path(spec))
         with suppress_stdout_stderr(disable=False):  # llama.cpp prints cache notes even when not verbose
             # llama-cpp-python defaults to half the cores; one model at a time should use them all
             threads = n_threads or int(os.environ.get("JURY_LOCAL_THREADS", 0)) or os.cpu_count() or 1

