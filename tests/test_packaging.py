@@ -139,7 +139,13 @@ def test_the_cli_works_from_an_empty_folder_with_the_builtin_tasks_and_panels(ba
     "args",
     [
         ("run", "--limit", "1"),  # the default candidate and panel are local
-        ("judge", "--task", "jury_demo", "--candidate-outputs", "answers.jsonl"),  # a local judge: checked before the file is read
+        (
+            "judge",
+            "--task",
+            "jury_demo",
+            "--candidate-outputs",
+            "answers.jsonl",
+        ),  # a local judge: checked before the file is read
     ],
 )
 def test_a_local_model_without_the_extra_names_the_install_line(bare, args):
