@@ -1,0 +1,160 @@
+"""Can a resumed --batch run send a request twice? Runs the interrupted-while-polling scenario of
+tests/test_batch.py many times while other processes burn CPU, and counts the runs where a request
+went out twice: uploaded in two input files (no cost: a file alone is never run), or inside two
+created batches (paid twice).
+
+Scenario: two judges on two models of the in-process fake OpenAI server; `jury judge --batch` is
+interrupted at the first poll of either model's batch (so the other model may be anywhere between
+uploading its file and polling), then the same command runs again and must resume.
+`--interrupt exception` raises KeyboardInterrupt inside the poll, as a second Ctrl-C does;
+`--interrupt sigint` sends the process SIGINT, as a first Ctrl-C does (asyncio cancels the run).
+
+    PYTHONPATH=$PWD/src .venv/bin/python benchmarks/batch_resume_stress.py --runs 200 --burners 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from tests.helpers import ROWS, serve_in_thread, write_panel, write_task  # noqa: E402
+
+from fake_openai_server import FakeOpenAI  # noqa: E402
+
+KEY = "sk-stress-0123456789abcdefghij"
+ANSWERS = {"q1": "2", "q2": "Rome", "q3": "left", "q4": "green"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    uploaded_twice: int  # requests in more than one uploaded input file
+    batched_twice: int  # requests in more than one created batch: paid twice
+    batches: int
+    stored: int
+    error: str | None = None
+
+
+def _judge(args: list[str]) -> object:
+    from typer.testing import CliRunner
+
+    from jury import cli
+
+    result = CliRunner().invoke(cli.app, ["judge", *args], standalone_mode=False, catch_exceptions=True)
+    if result.exception is not None:
+        return result.exception
+    return result.return_value
+
+
+def _twice(fake: FakeOpenAI, file_ids: list[str]) -> int:
+    ids = Counter(json.loads(line)["custom_id"] for f in file_ids for line in fake.files[f]["content"].splitlines())
+    return sum(1 for n in ids.values() if n > 1)
+
+
+def scenario(workdir: Path, interrupt: str) -> Outcome:
+    import litellm
+
+    fake = FakeOpenAI(polls_to_complete=2, record=True)
+    with serve_in_thread(fake.app()) as base:
+        task = write_task(workdir / "tasks", ROWS)
+        judges = [
+            {"name": "pair", "model": "openai/gpt-4o-mini", "strategy": "pairwise", "api_base": base},
+            {"name": "probe", "model": "openai/gpt-4o", "strategy": "pointwise_probe", "api_base": base},
+        ]
+        panel = write_panel(workdir / "panels", judges)
+        (workdir / "mine.jsonl").write_text(
+            "".join(json.dumps({"id": k, "output": v}) + "\n" for k, v in ANSWERS.items())
+        )
+        args = ["--task", str(task), "--panel", str(panel), "--candidate-outputs", "mine.jsonl"]
+        args += ["--batch", "--batch-poll", "0.01"]
+        real = litellm.aretrieve_batch
+
+        async def crash(**kwargs: object) -> object:
+            if interrupt == "sigint":
+                signal.raise_signal(signal.SIGINT)
+                await asyncio.sleep(5)  # the run's cancellation lands here
+            raise KeyboardInterrupt
+
+        litellm.aretrieve_batch = crash
+        try:
+            first = _judge(args)
+        finally:
+            litellm.aretrieve_batch = real
+        second = _judge(args)
+        stored = _count_calls(workdir)
+        uploads = [f for f, v in fake.files.items() if v["purpose"] == "batch"]
+        inputs = [b["input_file_id"] for b in fake.batches.values()]
+        error = None
+        if first != 130:
+            error = f"first run ended {first!r}"
+        elif second not in (0, None):
+            error = f"resumed run ended {second!r}"
+        return Outcome(_twice(fake, uploads), _twice(fake, inputs), len(fake.batches), stored, error)
+
+
+def _count_calls(workdir: Path) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(workdir / ".jury" / "cache.sqlite")) as db:
+        return int(db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--burners", type=int, default=1, help="background processes each burning a core")
+    parser.add_argument("--interrupt", choices=["exception", "sigint", "both"], default="both")
+    opts = parser.parse_args()
+    os.environ["OPENAI_API_KEY"] = KEY
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    logging.disable(logging.WARNING)
+    warnings.simplefilter("ignore")
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(opts.burners)]
+    modes = ["exception", "sigint"] if opts.interrupt == "both" else [opts.interrupt]
+    try:
+        for mode in modes:
+            tally: Counter[str] = Counter()
+            started = time.perf_counter()
+            for _ in range(opts.runs):
+                with tempfile.TemporaryDirectory() as tmp:
+                    os.chdir(tmp)
+                    os.environ["JURY_HOME"] = str(Path(tmp) / ".jury")
+                    out = scenario(Path(tmp), mode)
+                    os.chdir(ROOT)
+                tally["runs"] += 1
+                tally["uploaded twice"] += out.uploaded_twice > 0
+                tally["batched twice (paid twice)"] += out.batched_twice > 0
+                tally["more than 2 batches"] += out.batches > 2
+                tally["not all 16 replies stored"] += out.stored != 16
+                if out.error:
+                    tally["errors"] += 1
+                    print("  error:", out.error, flush=True)
+            seconds = time.perf_counter() - started
+            print(f"interrupt={mode}, {opts.burners} burner(s), {seconds:.0f} s:")
+            for name in ("runs", "uploaded twice", "batched twice (paid twice)", "more than 2 batches"):
+                print(f"  {name}: {tally[name]}")
+            print(f"  not all 16 replies stored: {tally['not all 16 replies stored']}")
+            print(f"  errors: {tally['errors']}", flush=True)
+    finally:
+        for proc in burners:
+            proc.kill()
+            proc.wait()
+
+
+if __name__ == "__main__":
+    main()
