@@ -9,7 +9,10 @@ uploading its file and polling), then the same command runs again and must resum
 `--interrupt exception` raises KeyboardInterrupt inside the poll, as a second Ctrl-C does;
 `--interrupt sigint` sends the process SIGINT, as a first Ctrl-C does (asyncio cancels the run).
 
-    PYTHONPATH=$PWD/src .venv/bin/python benchmarks/batch_resume_stress.py --runs 200 --burners 1
+    PYTHONPATH=$PWD/src .venv/bin/python benchmarks/batch_resume_stress.py --runs 200 --burners 1 [--jitter-ms 40]
+
+CPU load alone rarely opens the window (0 of 200 runs here); --jitter-ms delays the handling of
+each request by the fake server by up to that much (seeded), as a network or a busy provider does.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import contextlib
 import json
 import logging
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -29,6 +33,9 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -66,11 +73,26 @@ def _twice(fake: FakeOpenAI, file_ids: list[str]) -> int:
     return sum(1 for n in ids.values() if n > 1)
 
 
-def scenario(workdir: Path, interrupt: str) -> Outcome:
+def _app(fake: FakeOpenAI, jitter_s: float, rng: random.Random) -> web.Application:
+    """The fake server, handling each request after a random delay, as a network or a busy provider
+    does: an interrupted client may have given up on a request that the server still carries out."""
+
+    @web.middleware
+    async def delay(request: web.Request, handler: Any) -> web.StreamResponse:
+        await asyncio.sleep(rng.uniform(0, jitter_s))
+        return await handler(request)
+
+    app = fake.app()
+    if jitter_s:
+        app.middlewares.append(delay)
+    return app
+
+
+def scenario(workdir: Path, interrupt: str, jitter_s: float = 0.0, rng: random.Random | None = None) -> Outcome:
     import litellm
 
     fake = FakeOpenAI(polls_to_complete=2, record=True)
-    with serve_in_thread(fake.app()) as base:
+    with serve_in_thread(_app(fake, jitter_s, rng or random.Random(0))) as base:
         task = write_task(workdir / "tasks", ROWS)
         judges = [
             {"name": "pair", "model": "openai/gpt-4o-mini", "strategy": "pairwise", "api_base": base},
@@ -119,13 +141,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--burners", type=int, default=1, help="background processes each burning a core")
     parser.add_argument("--interrupt", choices=["exception", "sigint", "both"], default="both")
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="delay each answer by up to this (seeded)")
     opts = parser.parse_args()
     os.environ["OPENAI_API_KEY"] = KEY
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    logging.disable(logging.WARNING)
+    logging.disable(logging.CRITICAL)  # also the fake server's 'connection lost'
     warnings.simplefilter("ignore")
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(opts.burners)]
     modes = ["exception", "sigint"] if opts.interrupt == "both" else [opts.interrupt]
+    rng = random.Random(0)
     try:
         for mode in modes:
             tally: Counter[str] = Counter()
@@ -134,7 +158,7 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     os.chdir(tmp)
                     os.environ["JURY_HOME"] = str(Path(tmp) / ".jury")
-                    out = scenario(Path(tmp), mode)
+                    out = scenario(Path(tmp), mode, opts.jitter_ms / 1000, rng)
                     os.chdir(ROOT)
                 tally["runs"] += 1
                 tally["uploaded twice"] += out.uploaded_twice > 0
@@ -145,7 +169,7 @@ def main() -> None:
                     tally["errors"] += 1
                     print("  error:", out.error, flush=True)
             seconds = time.perf_counter() - started
-            print(f"interrupt={mode}, {opts.burners} burner(s), {seconds:.0f} s:")
+            print(f"interrupt={mode}, {opts.burners} burner(s), jitter {opts.jitter_ms:g} ms, {seconds:.0f} s:")
             for name in ("runs", "uploaded twice", "batched twice (paid twice)", "more than 2 batches"):
                 print(f"  {name}: {tally[name]}")
             print(f"  not all 16 replies stored: {tally['not all 16 replies stored']}")

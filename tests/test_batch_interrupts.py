@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -257,3 +258,31 @@ def test_a_second_ctrl_c_stops_at_once():
         assert recorded == []  # the abandoned call was cancelled too, not left running
 
     asyncio.run(scenario())
+
+
+def test_the_lookup_stops_paging_at_batches_older_than_the_run(fake, tmp_path, monkeypatch):
+    import litellm
+
+    state, base = fake
+    requests = _requests(base)[:4]
+    hours_ago = int(time.time()) - 7200
+    for i in range(250):  # an older history
+        state.batches[f"batch_old_{i}"] = {"id": f"batch_old_{i}", "input_file_id": "file-old", "created_at": hours_ago}
+
+    async def crash(**kwargs):
+        raise KeyboardInterrupt  # uploaded and recorded, never created
+
+    with monkeypatch.context() as patch:
+        patch.setattr(litellm, "acreate_batch", crash)
+        with pytest.raises(KeyboardInterrupt):
+            _answer(tmp_path / "s.sqlite", requests)
+    pages, real = [], litellm.alist_batches
+
+    async def listing(**kwargs):
+        pages.append(kwargs.get("after"))
+        return await real(**kwargs)
+
+    monkeypatch.setattr(litellm, "alist_batches", listing)
+    _answer(tmp_path / "s.sqlite", requests)
+    assert sum(not b["id"].startswith("batch_old") for b in state.batches.values()) == 1
+    assert pages == [None]  # the first page reached batches older than the run: the rest is not read

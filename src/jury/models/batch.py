@@ -8,7 +8,9 @@ knows a batch was involved.
 
 A batch is recorded in the store after its file is uploaded and before it is created, so an
 interrupted run (Ctrl-C, kill, a lost connection) resumes polling the batch it already paid for
-when the same command runs again, instead of submitting it twice.
+when the same command runs again, instead of submitting it twice. A creation whose answer was lost
+(a timeout, a kill) is looked up by its input file in the provider's batch list before any second
+try; a first Ctrl-C lets an upload or a creation in flight finish and be recorded.
 
 A request that fails inside a batch is an abstention with the provider's reason, not a silent
 full-price call; running the same command again submits the failed ones in a new batch.
@@ -225,19 +227,11 @@ class _Batches:
             page = await self._call(
                 f"listing batches to find the one made from file {record.input_file_id}",
                 RESUME_FIX,
-                self._list_batches,
+                self.litellm.alist_batches,
                 limit=100,
                 after=after,
                 **endpoint.kwargs(self.policy.timeout_s),
             )
-            if page is None:
-                log.warning(
-                    "--batch: %s cannot list its batches, so whether file %s already became a batch (an "
-                    "interrupted run) cannot be checked; creating it",
-                    endpoint.model,
-                    record.input_file_id,
-                )
-                return None
             batches = field_of(page, "data") or []
             found = next((b for b in batches if field_of(b, "input_file_id") == record.input_file_id), None)
             if found is not None or not batches or not field_of(page, "has_more"):
@@ -245,15 +239,6 @@ class _Batches:
             if (field_of(batches[-1], "created_at") or 0) < oldest:
                 return None
             after = field_of(batches[-1], "id")
-
-    async def _list_batches(self, **kwargs: Any) -> Any:
-        """A page of the provider's batches; None where the provider has no list at all."""
-        try:
-            return await self.litellm.alist_batches(**kwargs)
-        except Exception as exc:
-            if getattr(exc, "status_code", None) in (404, 405, 501):
-                return None
-            raise
 
     async def _create(self, record: BatchRecord, endpoint: _Endpoint, resumed: bool) -> BatchRecord:
         """Create the batch from the uploaded file, unless an earlier attempt already did."""
