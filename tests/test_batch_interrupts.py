@@ -10,6 +10,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -167,8 +168,8 @@ def test_a_create_answer_lost_to_a_timeout_is_found_not_created_again(fake, tmp_
     """The provider created the batch but its answer came too late: retrying the create blindly
     (as the OpenAI SDK does by itself) would run and bill the same requests twice."""
     state, base = fake
-    state.create_stall_s = 2.0
-    _answer(tmp_path / "s.sqlite", _requests(base)[:4], CallPolicy(**{**POLICY.__dict__, "timeout_s": 0.5}))
+    state.create_stall_s = 2.5
+    _answer(tmp_path / "s.sqlite", _requests(base)[:4], replace(POLICY, timeout_s=1.0))
     assert len(state.batches) == 1
     assert set(_batched(state).values()) == {1}
 
