@@ -1,7 +1,8 @@
 """Can a resumed --batch run send a request twice? Runs the interrupted-while-polling scenario of
 tests/test_batch.py many times while other processes burn CPU, and counts the runs where a request
 went out twice: uploaded in two input files (no cost: a file alone is never run), or inside two
-created batches (paid twice).
+created batches (paid twice); and the runs where, after the interrupt, the provider held a file or
+a batch the store did not know of (the near miss: the resume must find such a batch by listing).
 
 Scenario: two judges on two models of the in-process fake OpenAI server; `jury judge --batch` is
 interrupted at the first poll of either model's batch (so the other model may be anywhere between
@@ -25,6 +26,7 @@ import logging
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,6 +56,9 @@ class Outcome:
     batched_twice: int  # requests in more than one created batch: paid twice
     batches: int
     stored: int
+    # files and batches the provider held after the interrupt that the store did not know of (the
+    # resume adopts such a batch by its input file, when it can list the provider's batches)
+    unknown_to_store: int
     error: str | None = None
 
 
@@ -117,6 +122,8 @@ def scenario(workdir: Path, interrupt: str, jitter_s: float = 0.0, rng: random.R
             first = _judge(args)
         finally:
             litellm.aretrieve_batch = real
+        time.sleep(jitter_s + 0.2)  # the server carries out what it had received
+        unknown = _unknown_to_store(fake, workdir)
         second = _judge(args)
         stored = _count_calls(workdir)
         uploads = [f for f, v in fake.files.items() if v["purpose"] == "batch"]
@@ -126,14 +133,23 @@ def scenario(workdir: Path, interrupt: str, jitter_s: float = 0.0, rng: random.R
             error = f"first run ended {first!r}"
         elif second not in (0, None):
             error = f"resumed run ended {second!r}"
-        return Outcome(_twice(fake, uploads), _twice(fake, inputs), len(fake.batches), stored, error)
+        return Outcome(_twice(fake, uploads), _twice(fake, inputs), len(fake.batches), stored, unknown, error)
+
+
+def _db(workdir: Path) -> contextlib.closing[sqlite3.Connection]:
+    return contextlib.closing(sqlite3.connect(workdir / ".jury" / "cache.sqlite"))
 
 
 def _count_calls(workdir: Path) -> int:
-    import sqlite3
-
-    with contextlib.closing(sqlite3.connect(workdir / ".jury" / "cache.sqlite")) as db:
+    with _db(workdir) as db:
         return int(db.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+
+
+def _unknown_to_store(fake: FakeOpenAI, workdir: Path) -> int:
+    with _db(workdir) as db:
+        rows = db.execute("SELECT input_file_id, batch_id FROM batches").fetchall()
+    files = {f for f, v in fake.files.items() if v["purpose"] == "batch"}
+    return len(files - {r[0] for r in rows}) + len(set(fake.batches) - {r[1] for r in rows})
 
 
 def main() -> None:
@@ -165,15 +181,22 @@ def main() -> None:
                 tally["batched twice (paid twice)"] += out.batched_twice > 0
                 tally["more than 2 batches"] += out.batches > 2
                 tally["not all 16 replies stored"] += out.stored != 16
+                tally["provider held a file or batch unknown to the store"] += out.unknown_to_store > 0
                 if out.error:
                     tally["errors"] += 1
                     print("  error:", out.error, flush=True)
             seconds = time.perf_counter() - started
             print(f"interrupt={mode}, {opts.burners} burner(s), jitter {opts.jitter_ms:g} ms, {seconds:.0f} s:")
-            for name in ("runs", "uploaded twice", "batched twice (paid twice)", "more than 2 batches"):
-                print(f"  {name}: {tally[name]}")
-            print(f"  not all 16 replies stored: {tally['not all 16 replies stored']}")
-            print(f"  errors: {tally['errors']}", flush=True)
+            for name in (
+                "runs",
+                "provider held a file or batch unknown to the store",
+                "uploaded twice",
+                "batched twice (paid twice)",
+                "more than 2 batches",
+                "not all 16 replies stored",
+                "errors",
+            ):
+                print(f"  {name}: {tally[name]}", flush=True)
     finally:
         for proc in burners:
             proc.kill()
