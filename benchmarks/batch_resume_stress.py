@@ -12,8 +12,8 @@ uploading its file and polling), then the same command runs again and must resum
 
     PYTHONPATH=$PWD/src .venv/bin/python benchmarks/batch_resume_stress.py --runs 200 --burners 1 [--jitter-ms 40]
 
-CPU load alone rarely opens the window (0 of 200 runs here); --jitter-ms delays the handling of
-each request by the fake server by up to that much (seeded), as a network or a busy provider does.
+CPU load alone rarely opens the window (0 of 200 runs here); --jitter-ms delays each request and
+each answer of the fake server by up to that much (seeded), as a network or a busy provider does.
 """
 
 from __future__ import annotations
@@ -79,13 +79,16 @@ def _twice(fake: FakeOpenAI, file_ids: list[str]) -> int:
 
 
 def _app(fake: FakeOpenAI, jitter_s: float, rng: random.Random) -> web.Application:
-    """The fake server, handling each request after a random delay, as a network or a busy provider
-    does: an interrupted client may have given up on a request that the server still carries out."""
+    """The fake server with a network's random delays, before it handles a request and before its
+    answer arrives: an interrupted client may have given up on a request the server still carries
+    out, or on an answer to what the server already did."""
 
     @web.middleware
     async def delay(request: web.Request, handler: Any) -> web.StreamResponse:
         await asyncio.sleep(rng.uniform(0, jitter_s))
-        return await handler(request)
+        response = await handler(request)
+        await asyncio.sleep(rng.uniform(0, jitter_s))
+        return response
 
     app = fake.app()
     if jitter_s:
