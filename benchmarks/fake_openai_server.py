@@ -62,6 +62,10 @@ class FakeOpenAI:
     valid_key: str | None = None
     # Keep every chat body and Authorization header (tests); off for benchmarks, which send millions.
     record: bool = False
+    # Faults a provider can have (tests): this many GET /batches listings answer 500 first, and the
+    # first batch creation answers only after create_stall_s seconds (the batch exists meanwhile).
+    list_errors: int = 0
+    create_stall_s: float = 0.0
     served: int = 0
     chat_bodies: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -134,11 +138,25 @@ class FakeOpenAI:
             "request_counts": {"total": len(rows), "completed": 0, "failed": 0},
             "_polls": 0,
         }
+        if self.create_stall_s and len(self.batches) == 1:
+            await asyncio.sleep(self.create_stall_s)
         return web.json_response(self._batch_object(batch_id))
 
-    async def list_batches(self, _request: web.Request) -> web.Response:
-        data = [self._batch_object(b) for b in reversed(self.batches)]
-        return web.json_response({"object": "list", "data": data, "has_more": False})
+    async def list_batches(self, request: web.Request) -> web.Response:
+        """Newest first, `limit` (default 20) per page, the next page `after` a batch id, as OpenAI pages."""
+        if self.list_errors > 0:
+            self.list_errors -= 1
+            return web.json_response({"error": {"message": "the server had an error"}}, status=500)
+        ids = list(reversed(self.batches))
+        after = request.query.get("after")
+        start = ids.index(after) + 1 if after in ids else 0
+        page = ids[start : start + int(request.query.get("limit", 20))]
+        data = [self._batch_object(b) for b in page]
+        has_more = start + len(page) < len(ids)
+        first, last = (page[0], page[-1]) if page else (None, None)
+        return web.json_response(
+            {"object": "list", "data": data, "first_id": first, "last_id": last, "has_more": has_more}
+        )
 
     def _run_batch(self, batch: dict[str, Any]) -> None:
         """Answer every row as /v1/chat/completions would; rows carrying FAIL_MARKER fail."""

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import logging
+import signal
 import sqlite3
 import sys
 from dataclasses import replace
@@ -87,6 +89,10 @@ def _batch_rows(fake) -> list[dict]:
     return [
         json.loads(line) for f in fake.files.values() if f["purpose"] == "batch" for line in f["content"].splitlines()
     ]
+
+
+def _lines(fake, batch: dict) -> list[str]:
+    return fake.files[batch["input_file_id"]]["content"].splitlines()
 
 
 def _results(workdir: Path) -> list[dict]:
@@ -204,14 +210,18 @@ def test_a_failed_batch_makes_every_request_an_abstention_with_the_status(setup,
     assert not _calls(workdir / ".jury") and not fake.chat_bodies
 
 
-def test_interrupted_while_polling_resumes_without_resubmitting(setup, workdir, monkeypatch):
+@pytest.mark.parametrize("how", ["sigint", "exception"])
+def test_interrupted_while_polling_resumes_without_resubmitting(setup, workdir, monkeypatch, how):
     fake, args = setup
     import litellm
 
     real = litellm.aretrieve_batch
 
-    async def crash(**kwargs):
-        raise KeyboardInterrupt  # Ctrl-C after the batches were submitted
+    async def crash(**kwargs):  # Ctrl-C at the first poll of either model's batch
+        if how == "sigint":  # a first Ctrl-C: asyncio cancels the run
+            signal.raise_signal(signal.SIGINT)
+            await asyncio.sleep(10)
+        raise KeyboardInterrupt  # a second one, raised where the run stands
 
     monkeypatch.setattr(litellm, "aretrieve_batch", crash)
     result = _batch(*args)
@@ -222,19 +232,24 @@ def test_interrupted_while_polling_resumes_without_resubmitting(setup, workdir, 
     (partial,) = (workdir / "reports").iterdir()  # the interrupted run's record, with nothing judged yet
     assert read_run(partial)["status"] == "interrupted" and read_run(partial)["result"]["n_judged"] == 0
     store = CallStore(workdir / ".jury" / "cache.sqlite")
-    # Every batch the provider created is in the store, by id or (when the interrupt came between
+    # Every batch the provider created is in the store: by id, or (when a second Ctrl-C came between
     # its creation and the store update) by its input file, which the resume adopts it by.
     recorded = store.open_batches()
     assert {fake.batches[b]["input_file_id"] for b in created} <= {r.input_file_id for r in recorded}
     assert {r.batch_id for r in recorded} - {None} <= created
+    if how == "sigint":  # a first Ctrl-C lets an upload or a creation in flight finish and be recorded
+        assert created <= {r.batch_id for r in recorded}
     store.close()
 
     monkeypatch.setattr(litellm, "aretrieve_batch", real)
     resumed = _batch(*args)
     assert resumed.exit_code == 0, resumed.output
     assert created <= set(fake.batches) and len(fake.batches) == 2  # resumed, not resubmitted
-    custom_ids = [r["custom_id"] for r in _batch_rows(fake)]
-    assert len(custom_ids) == len(set(custom_ids)) == 16  # no request went out twice
+    batched = [json.loads(line)["custom_id"] for b in fake.batches.values() for line in _lines(fake, b)]
+    assert len(batched) == len(set(batched)) == 16  # no request is in two batches: none is paid twice
+    # An upload whose answer a second Ctrl-C cut off is made again: a file alone is never run or billed.
+    if how == "sigint":
+        assert len(_batch_rows(fake)) == 16  # not even uploaded twice
     assert not fake.chat_bodies
     assert len(_calls(workdir / ".jury")) == 16
     store = CallStore(workdir / ".jury" / "cache.sqlite")

@@ -8,7 +8,9 @@ knows a batch was involved.
 
 A batch is recorded in the store after its file is uploaded and before it is created, so an
 interrupted run (Ctrl-C, kill, a lost connection) resumes polling the batch it already paid for
-when the same command runs again, instead of submitting it twice.
+when the same command runs again, instead of submitting it twice. A creation whose answer was lost
+(a timeout, a kill) is looked up by its input file in the provider's batch list before any second
+try; a first Ctrl-C lets an upload or a creation in flight finish and be recorded.
 
 A request that fails inside a batch is an abstention with the provider's reason, not a silent
 full-price call; running the same command again submits the failed ones in a new batch.
@@ -36,6 +38,7 @@ from jury.models.batch_format import (
     reply_from_row,
 )
 from jury.models.client import ModelClient
+from jury.models.finish_on_interrupt import finish_then_stop
 from jury.models.litellm_call import import_litellm
 from jury.models.policy import is_retryable
 from jury.models.redaction import redact
@@ -63,9 +66,12 @@ class _Endpoint:
     def kwargs(self, timeout_s: float) -> dict[str, Any]:
         # litellm builds a new SDK client for every batch call and never closes it: asking the server to
         # close each connection keeps hours of polling from leaving sockets open until garbage collection.
+        # max_retries=0: the OpenAI SDK would otherwise resend a create whose answer was lost (it sends no
+        # idempotency key), and a second batch runs and bills the same requests; jury's own retries look first.
         kwargs: dict[str, Any] = {
             "custom_llm_provider": self.provider,
             "timeout": timeout_s,
+            "max_retries": 0,
             "extra_headers": {"Connection": "close"},
         }
         if self.api_base:
@@ -84,6 +90,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+# How far back, before a record's time, the provider's batch list is searched: clocks differ.
+CLOCK_SLACK_S = 3600.0
 RESUME_FIX = "the batch is recorded in the store: run the same command again to resume it"
 NOT_SENT_FIX = "nothing was submitted: run again, or without --batch to make these calls one at a time"
 
@@ -104,22 +112,32 @@ class _Batches:
         fix: str,
         fn: Callable[..., Awaitable[Any]],
         recover: Callable[[], Awaitable[Any]] | None = None,
+        record: Callable[[Any], None] | None = None,
         **kwargs: Any,
     ) -> Any:
         """One batch-API call, retried like a single call; errors are redacted JuryErrors.
-        `recover` runs before each retry: a non-None result means the failed attempt took effect."""
-        attempt = 0
+        `recover` runs before each retry: a non-None result means the failed attempt took effect.
+        `record` (calls that change something at the provider) writes the result to the store as part
+        of the attempt, which a first Ctrl-C lets finish (see finish_then_stop)."""
+
+        async def attempt() -> Any:
+            result = await fn(**kwargs)
+            if record is not None:
+                record(result)
+            return result
+
+        tries = 0
         while True:
             try:
-                return await fn(**kwargs)
+                return await (finish_then_stop(attempt(), what) if record else attempt())
             except Exception as exc:
                 message = f"{type(exc).__name__}: {redact(str(exc))[:300]}"
                 if isinstance(exc, self.litellm.AuthenticationError) or getattr(exc, "status_code", None) == 401:
                     raise JuryError(f"the API key was rejected while {what}: {message}", fix=fix) from None
-                if attempt >= self.policy.max_retries or not is_retryable(exc):
+                if tries >= self.policy.max_retries or not is_retryable(exc):
                     raise JuryError(f"{what} failed: {message}", fix=fix) from None
-            attempt += 1
-            await asyncio.sleep(self.policy.backoff_s(attempt))
+            tries += 1
+            await asyncio.sleep(self.policy.backoff_s(tries))
             if recover is not None and (found := await recover()) is not None:
                 return found
 
@@ -162,18 +180,18 @@ class _Batches:
                 sent.append((key, request, line))
         if not sent:
             return
-        record_id = uuid.uuid4().hex
-        what = f"uploading a batch of {len(sent)} request(s) for {endpoint.model}"
+        draft = BatchRecord(uuid.uuid4().hex, endpoint.model, endpoint.provider, "", None, "uploaded", _now())
+        keys = [(key, request.canonical_json) for key, request, _ in sent]
         upload = await self._call(
-            what,
+            f"uploading a batch of {len(sent)} request(s) for {endpoint.model}",
             NOT_SENT_FIX,
             self.litellm.acreate_file,
-            file=(f"jury-{record_id}.jsonl", b"".join(line for _, _, line in sent), "application/jsonl"),
+            record=lambda up: self.store.add_batch(replace(draft, input_file_id=up.id), keys),
+            file=(f"jury-{draft.id}.jsonl", b"".join(line for _, _, line in sent), "application/jsonl"),
             purpose="batch",
             **endpoint.kwargs(self.policy.timeout_s),
         )
-        record = BatchRecord(record_id, endpoint.model, endpoint.provider, upload.id, None, "uploaded", _now())
-        self.store.add_batch(record, [(key, request.canonical_json) for key, request, _ in sent])
+        record = replace(draft, input_file_id=upload.id)
         record = await self._create(record, endpoint, resumed=False)
         log.warning(
             "--batch: submitted %d request(s) for %s as batch %s; the provider answers within %s. "
@@ -200,18 +218,34 @@ class _Batches:
 
     async def _find(self, record: BatchRecord, endpoint: _Endpoint) -> Any:
         """The provider's batch created from the record's file, if any: a create whose answer was
-        lost (a timeout, a crash before the record was updated) must not be paid for twice."""
-        try:
-            page = await self.litellm.alist_batches(limit=100, **endpoint.kwargs(self.policy.timeout_s))
-        except Exception as exc:  # no listing: fall back to creating
-            log.debug("listing batches: %s", redact(str(exc))[:300])
-            return None
-        return next(
-            (b for b in field_of(page, "data") or [] if field_of(b, "input_file_id") == record.input_file_id), None
-        )
+        lost (a timeout, an interrupt, a crash before the record was updated) must not be paid for
+        twice. Pages back through the provider's list, newest first, to the record's time; a list
+        that cannot be read stops the run (to be resumed) rather than risk a second batch."""
+        oldest = datetime.fromisoformat(record.submitted_at).timestamp() - CLOCK_SLACK_S
+        after = None
+        while True:
+            page = await self._call(
+                f"listing batches to find the one made from file {record.input_file_id}",
+                RESUME_FIX,
+                self.litellm.alist_batches,
+                limit=100,
+                after=after,
+                **endpoint.kwargs(self.policy.timeout_s),
+            )
+            batches = field_of(page, "data") or []
+            found = next((b for b in batches if field_of(b, "input_file_id") == record.input_file_id), None)
+            if found is not None or not batches or not field_of(page, "has_more"):
+                return found
+            if (field_of(batches[-1], "created_at") or 0) < oldest:
+                return None
+            after = field_of(batches[-1], "id")
 
     async def _create(self, record: BatchRecord, endpoint: _Endpoint, resumed: bool) -> BatchRecord:
         """Create the batch from the uploaded file, unless an earlier attempt already did."""
+
+        def note(batch: Any) -> None:
+            self.store.update_batch(record.id, status=batch.status, batch_id=batch.id)
+
         batch = await self._find(record, endpoint) if resumed else None
         if batch is None:
             batch = await self._call(
@@ -219,13 +253,14 @@ class _Batches:
                 RESUME_FIX,
                 self.litellm.acreate_batch,
                 recover=lambda: self._find(record, endpoint),
+                record=note,
                 completion_window=WINDOW,
                 endpoint=ENDPOINT,
                 input_file_id=record.input_file_id,
                 metadata={"jury_batch": record.id},
                 **endpoint.kwargs(self.policy.timeout_s),
             )
-        self.store.update_batch(record.id, status=batch.status, batch_id=batch.id)
+        note(batch)  # found by listing (or noted already: the same write again)
         return replace(record, batch_id=batch.id, status=batch.status)
 
     async def _follow(
