@@ -36,10 +36,17 @@ BAD_OUTPUTS: dict[str, tuple[bytes, str]] = {
         b'{"id": "q1", "output": "a"}\n{"id": "q1", "output": "b"}\n',
         r"out\.jsonl:2: duplicate output for item 'q1' \(first at .*out\.jsonl:1\)",
     ),
+    # every item answered, and one row more: refused on its own, not as a side effect of missing items
     "unknown ids": (
+        b"".join(b'{"id": "q%d", "output": "a"}\n' % n for n in range(1, 5)) + b'{"id": "zz", "output": "b"}\n',
+        r"out\.jsonl:5: the row for id 'zz' matches no item of the task",
+    ),
+    "unknown ids while items go unanswered": (
         b'{"id": "q1", "output": "a"}\n{"id": "zz", "output": "b"}\n',
         r"no output for 3 task item\(s\): q2, q3, q4 \(of 4\); rows matching no item: zz",
     ),
+    "null output": (b'{"id": "q1", "output": null}\n', r"out\.jsonl:1: field 'output' is null"),
+    "no output field": (b'{"id": "q1", "answer": "a"}\n', r"out\.jsonl:1: no 'output' column"),
     "10 MB single line": (TEN_MB_LINE.encode(), r"out\.jsonl:1: line is 10\.5 MB long \(limit 4 MB\)"),
     "non-UTF-8 bytes": (
         b'{"id": "q1", "output": "a"}\n{"id": "q2", "output": "caf\xe9"}\n',
@@ -53,8 +60,13 @@ BAD_OUTPUTS: dict[str, tuple[bytes, str]] = {
 
 
 @pytest.fixture(scope="module")
-def items(tmp_path_factory):
-    return load_task(str(write_task(tmp_path_factory.mktemp("t"), ROWS))).items
+def task_file(tmp_path_factory):
+    return str(write_task(tmp_path_factory.mktemp("t"), ROWS))
+
+
+@pytest.fixture(scope="module")
+def items(task_file):
+    return load_task(task_file).items
 
 
 @pytest.mark.parametrize("case", list(BAD_OUTPUTS))
@@ -66,6 +78,33 @@ def test_bad_outputs_file_is_a_precise_error(tmp_path, items, case):
         load_outputs_file(path, items)
     assert "\n" not in info.value.one_line()
     assert len(info.value.one_line()) < 400  # never echoes the file's content
+
+
+def _answers(path, ids):
+    path.write_text("".join(json.dumps({"id": i, "output": f"answer {i}"}) + "\n" for i in ids))
+    return path
+
+
+def test_rows_for_items_left_out_by_limit_are_not_unknown_ids(tmp_path, task_file):
+    """`--limit 2` judges q1 and q2; the file's q3 and q4 rows are the task's, so they are set aside."""
+    task = load_task(task_file, limit=2)
+    assert [i.item_id for i in task.items] == ["q1", "q2"]
+    assert [i.item_id for i in task.left_out] == ["q3", "q4"]
+    every = _answers(tmp_path / "every.jsonl", ["q1", "q2", "q3", "q4"])
+    assert load_outputs_file(every, task.items, left_out=task.left_out).texts == {"q1": "answer q1", "q2": "answer q2"}
+    unknown = _answers(tmp_path / "unknown.jsonl", ["q1", "q2", "q3", "q4", "q5"])
+    with pytest.raises(JuryError, match=r"unknown\.jsonl:5: the row for id 'q5' matches no item of the task"):
+        load_outputs_file(unknown, task.items, left_out=task.left_out)
+    twice = _answers(tmp_path / "twice.jsonl", ["q1", "q2", "q4", "q4"])  # a left-out item is still checked
+    with pytest.raises(JuryError, match=r"twice\.jsonl:4: duplicate output for item 'q4'"):
+        load_outputs_file(twice, task.items, left_out=task.left_out, allow_partial=True)
+
+
+def test_allow_partial_drops_missing_items_but_not_unknown_ids(tmp_path, items):
+    path = _answers(tmp_path / "out.jsonl", ["q1", "zz", "yy"])
+    unknown = r"out\.jsonl:2: the row for id 'zz' matches no item of the task \(2 such rows\)"
+    with pytest.raises(JuryError, match=unknown):
+        load_outputs_file(path, items, allow_partial=True)
 
 
 def test_long_line_limit_is_above_any_real_answer():
@@ -197,14 +236,68 @@ def test_bad_task_data_names_the_data_file_and_line(tmp_path, data, message):
         load_task(str(path))
 
 
-def test_empty_turn_in_a_multi_turn_output_is_an_error(tmp_path):
+ARENA_EMPTY = [{"role": "user", "content": "What is 1+1?"}, {"role": "assistant", "content": {"answer": ""}}]
+EMPTY_ANSWERS = {  # one file per format, each answering q1 with an empty string
+    "jsonl": ("out.jsonl", '{"id": "q1", "output": ""}\n'),
+    "csv": ("out.csv", "id,output\nq1,\n"),
+    "alpaca_eval": ("out.json", json.dumps([{"instruction": "What is 1+1?", "output": "", "generator": "m"}])),
+    "arena_hard": ("out.jsonl", json.dumps({"uid": "q1", "model": "m", "messages": ARENA_EMPTY})),
+    "mt_bench": ("out.jsonl", json.dumps({"question_id": "q1", "model_id": "m", "choices": [{"turns": [""]}]})),
+}
+
+
+@pytest.mark.parametrize("fmt", EMPTY_ANSWERS)
+def test_an_empty_answer_is_an_answer_in_every_format(tmp_path, items, fmt):
+    name, text = EMPTY_ANSWERS[fmt]
+    (tmp_path / name).write_text(text)
+    got = load_outputs_file(tmp_path / name, items[:1])
+    assert got.texts == {"q1": ""} and got.turns == {"q1": ("",)}
+
+
+def test_an_empty_turn_of_a_multi_turn_output_is_an_answer(tmp_path):
     from jury.records import Item
 
     items = (Item("t", "1", "Q1", turns=("Q1", "Q2")),)
     path = tmp_path / "a.jsonl"
-    path.write_text(json.dumps({"question_id": 1, "model_id": "m", "choices": [{"turns": ["ok", " "]}]}) + "\n")
-    with pytest.raises(JuryError, match=r"a\.jsonl:1: turn 2 of the output for item '1' is empty"):
-        load_outputs_file(path, items)
+    path.write_text(json.dumps({"question_id": 1, "model_id": "m", "choices": [{"turns": ["ok", ""]}]}) + "\n")
+    assert load_outputs_file(path, items).turns == {"1": ("ok", "")}
+
+
+# --- CSV quoting ----------------------------------------------------------------------------
+
+CSV_HEADER = "id,instruction,output\n"
+CSV_ROWS = ["q1,What is 1+1?,2\n", "q3,Opposite of up?,down\n", "q4,Colour of grass?,green\n"]
+
+
+@pytest.mark.parametrize(
+    ("stray", "message"),
+    [
+        ('q2,"Capital of Italy?,Rome\n', r"rows\.csv:3: a quoted field is never closed \(a stray '\"'"),
+        # closed, too late, by a later field's quote: the text after it is not a delimiter
+        ('q2,"Capital of Italy?,Rome\nq5,"Five",5\n', r"rows\.csv:3: malformed CSV: ',' expected after '\"'"),
+    ],
+)
+def test_a_stray_quote_in_a_csv_is_refused_with_its_line(tmp_path, items, stray, message):
+    """A lenient reader makes one field of everything after the stray quote: the 4-row file read as 2 rows."""
+    path = tmp_path / "rows.csv"
+    path.write_text(CSV_HEADER + CSV_ROWS[0] + stray + "".join(CSV_ROWS[1:]))
+    for read in (lambda: load_task(str(path)), lambda: load_outputs_file(path, items)):
+        with pytest.raises(JuryError, match=message) as info:
+            read()
+        assert "\n" not in info.value.one_line() and len(info.value.one_line()) < 300
+
+
+def test_quoted_fields_over_several_lines_still_read_and_name_their_first_line(tmp_path, items):
+    path = tmp_path / "rows.csv"
+    quoted = 'q2,Capital of Italy?,"Rome, ""the capital""\nsince 1871"\n'
+    path.write_text(CSV_HEADER + CSV_ROWS[0] + quoted + "\n" + "".join(CSV_ROWS[1:]))
+    task = load_task(str(path))
+    assert [i.item_id for i in task.items] == ["q1", "q2", "q3", "q4"]
+    assert load_outputs_file(path, items).texts["q2"] == 'Rome, "the capital"\nsince 1871'
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV_HEADER + CSV_ROWS[0] + quoted + "q3,Opposite of up?\n")
+    with pytest.raises(JuryError, match=r"bad\.csv:5: row has fewer cells than the header"):
+        load_task(str(bad))
 
 
 @pytest.mark.parametrize(

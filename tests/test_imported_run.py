@@ -97,3 +97,70 @@ def test_jury_judge_judges_an_outputs_file_and_requires_one(setup, workdir, scri
     assert len(scripts["oracle"].calls) == 8
     refused = runner.invoke(cli.app, args)  # a usage error: click's exit 2, naming the missing option
     assert refused.exit_code == 2 and "Missing option '--candidate-outputs'" in refused.output
+
+
+def _jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path.name
+
+
+def test_rows_beyond_limit_are_fine_unknown_ids_are_refused(setup, workdir, scripts):
+    task, panel = setup
+    every = [{"id": r["id"], "output": r["reference"]} for r in ROWS]
+    args = ("--task", str(task), "--panel", str(panel), "--limit", "2", "--candidate-outputs")
+    result = _run(*args, _jsonl(workdir / "every.jsonl", every))
+    assert result.exit_code == 0, result.output
+    assert _results(workdir)["task"]["n_items"] == 2
+    assert not any("Opposite of up?" in c or "Colour of grass?" in c for c in scripts["oracle"].calls)
+    stray = _jsonl(workdir / "stray.jsonl", [*every, {"id": "q9", "output": "9"}])
+    for extra in ((), ("--allow-partial",)):
+        with pytest.raises(Exception, match=r"stray\.jsonl:5: the row for id 'q9' matches no item of the task"):
+            _run(*args, stray, *extra)
+    assert len(list((workdir / "reports").iterdir())) == 1  # the refused runs wrote nothing
+
+
+def test_an_empty_answer_is_judged_and_identical_answers_tie_without_a_call(setup, workdir, scripts):
+    task, panel = setup
+    # q1 empty (judged: it loses to "It is 2."), q2 the baseline's own text, q3 ties, q4 wins
+    answers = {"q1": "", "q2": "Milan.", "q3": "down", "q4": "green"}
+    name = _jsonl(workdir / "mine.jsonl", [{"id": k, "output": v} for k, v in answers.items()])
+    result = _run("--task", str(task), "--panel", str(panel), "--candidate-outputs", name)
+    assert result.exit_code == 0, result.output
+    calls = scripts["oracle"].calls
+    assert len(calls) == 6 and not any("Capital of Italy?" in c for c in calls)  # 3 pairs, 2 probes each
+    assert "Q: What is 1+1?\nRef: 2\nAnswer: \nCorrect:" in calls  # the judge saw the empty answer
+    data = _results(workdir)
+    r = data["result"]
+    assert (r["n_wins"], r["n_ties"], r["n_losses"], r["n_abstained"]) == (1, 2, 1, 0)
+    assert r["win_rate"] == pytest.approx(0.5)  # (0 + ½ + ½ + 1) / 4: the identical pair counts ½
+    assert data["n_identical"] == 1 and data["n_empty_answers"] == {"candidate": 1, "baseline": 0}
+    (q2,) = [v for v in data["panel_votes"]["items"] if v["unit_id"] == "q2"]
+    assert q2["outcome"] == "tie" and q2["identical"] and q2["asked"] == []
+    assert data["judges"][0]["own_n_judged"] == 3  # the judge's own row holds only what it judged
+    line = "identical answers: 1 (tie, no judge call); empty answers: candidate 1, baseline 0"
+    assert line in " ".join(result.output.split())
+    folder = next((workdir / "reports").iterdir())
+    for report in ("report.md", "report.html"):
+        assert line in (folder / report).read_text()
+    assert "q2,tie,identical answers," in (folder / "items.csv").read_text()
+    again = _run("--task", str(task), "--panel", str(panel), "--candidate-outputs", name)
+    assert again.exit_code == 0 and len(calls) == 6  # resumed: still no call for the identical pair
+    _identical_ties_are_derived_from_the_log(folder)
+
+
+def _identical_ties_are_derived_from_the_log(folder):
+    from dataclasses import replace
+
+    from jury.records import Judgment, Preference
+    from jury.results.run_result import derive_result
+    from jury.results.runlog import load_run
+
+    result = load_run(folder)  # `jury report` rebuilds the tie from the answers in run.json
+    assert result.identical == 1 and result.stats.win_rate.value == pytest.approx(0.5)
+    stopped = derive_result(replace(result.record, status="interrupted"), folder)
+    assert len(stopped.units) == 4 and stopped.units_not_judged == 0  # a tie needs no judgment to count
+    # a log written before identical pairs went unjudged: the judgment it holds stands
+    old = Judgment("q2", "oracle", "scripted/oracle", "pointwise_probe", "pointwise", Preference.CANDIDATE,
+                   scores={"candidate": 0.9, "baseline": 0.1})  # fmt: skip
+    rebuilt = derive_result(replace(result.record, judgments=(*result.record.judgments, old)), folder)
+    assert rebuilt.identical == 0 and rebuilt.stats.win_rate.wins == 2

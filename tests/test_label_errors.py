@@ -82,6 +82,7 @@ BAD_EXPORTS = {
     "A/B without an order": ("item_id,winner\nq1,A\n", [], "export.csv:2: winner 'A' is relative to the order"),
     "an item the run lacks": ("item_id,winner\nq9,tie\n", [], "export.csv:2: item 'q9' is not in run 'run-a'"),
     "a turn of a two-turn item": ("item_id,winner\nc1,tie\n", [], "export.csv:2: item 'c1' has 2 turns"),
+    "a stray quote": ('item_id,winner\nq1,tie\nq2,"tie\nq3,tie\n', [], "export.csv:3: a quoted field is never closed"),
     "a bad winner map": (
         "item_id,winner\nq1,left\n",
         ["--winner-map", "left=first"],

@@ -73,7 +73,7 @@ def test_outputs_match_by_id_or_instruction(tmp_path):
     ("content", "message"),
     [
         ('{"id": "q1", "output": "a"}\n{"id": "q2", "output": ', r"out\.jsonl:2: invalid JSON"),
-        ('{"id": "q1", "output": ""}\n', r"out\.jsonl:1: field 'output' is missing or empty"),
+        ('{"id": "q1", "output": null}\n', r"out\.jsonl:1: field 'output' is null"),  # "" is an answer
         ('{"id": "q1", "output": "a"}\n', r"no output for 3 task item\(s\): q2, q3, q4"),
         ('{"id": "q1", "output": "a"}\n{"id": "q1", "output": "b"}\n', r"out\.jsonl:2: duplicate output for item 'q1'"),
         ("", r"the file is empty"),

@@ -131,3 +131,6 @@ class Vote:
     asked: tuple[str, ...] = ()
     # Pooled score in [0, 1] under the average / median rules.
     score: float | None = None
+    # The two answers were the same text: a tie given without asking any judge (AlpacaEval's rule for
+    # identical outputs), so `asked` is empty and every judge's entry is None.
+    identical: bool = False

@@ -2,8 +2,8 @@
 
 Every format module turns its rows into `OutputRow`s; `match_outputs` is the one place that
 decides which item a row belongs to, so every format refuses the same mistakes the same way:
-duplicates, rows that match nothing while items go unanswered, and missing items unless the
-user asked for a partial run.
+duplicates, rows for items the task does not have, and missing items unless the user asked for a
+partial run.
 """
 
 from __future__ import annotations
@@ -53,18 +53,29 @@ def _listing(values: Sequence[str], limit: int = 5) -> str:
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
-def match_outputs(
-    rows: Sequence[OutputRow], items: tuple[Item, ...], path: Path, allow_partial: bool = False
-) -> ImportedOutputs:
-    """Rows for items outside the task (or outside --limit) are ignored, but only while every
-    item finds its output; once items go missing the unmatched rows are listed as the likely cause."""
-    by_id = {i.item_id: i for i in items}
+def _index(items: Sequence[Item]) -> tuple[dict[str, Item], dict[str, list[Item]], dict[int, Item]]:
     by_prompt: dict[str, list[Item]] = {}
     for i in items:
         by_prompt.setdefault(i.prompt.strip(), []).append(i)
     by_doc = {i.metadata["doc_id"]: i for i in items if isinstance(i.metadata.get("doc_id"), int)}
+    return {i.item_id: i for i in items}, by_prompt, by_doc
+
+
+def match_outputs(
+    rows: Sequence[OutputRow],
+    items: tuple[Item, ...],
+    path: Path,
+    allow_partial: bool = False,
+    left_out: tuple[Item, ...] = (),
+) -> ImportedOutputs:
+    """Every row must answer an item of the task: `items` (the ones judged) or `left_out` (the task's
+    items this run does not judge, e.g. beyond --limit), whose rows are checked and then set aside.
+    A row for any other item is refused: it is a file for another task or version, or ids that went
+    wrong, and a run that quietly ignored it would judge a file the user did not mean."""
+    by_id, by_prompt, by_doc = _index((*items, *left_out))
+    judged = {i.item_id for i in items}
     found: dict[str, OutputRow] = {}
-    unmatched: list[str] = []
+    unmatched: list[OutputRow] = []
     for row in rows:
         item = by_id.get(row.item_id) if row.item_id is not None else None
         if item is None and row.doc_id is not None:
@@ -80,8 +91,7 @@ def match_outputs(
                 )
             item = same[0] if same else None
         if item is None:
-            doc = f"doc_id {row.doc_id}" if row.doc_id is not None else None
-            unmatched.append(row.item_id or doc or row.instruction or row.where)
+            unmatched.append(row)
             continue
         if item.item_id in found:
             raise JuryError(
@@ -89,19 +99,25 @@ def match_outputs(
                 where=row.where,
                 fix="keep one row per item",
             )
-        empty = [n for n, t in enumerate(row.turns, start=1) if not t.strip()]
-        if empty:
-            which = f"turn {empty[0]} of the output" if len(row.turns) > 1 else "the output"
-            raise JuryError(f"{which} for item '{item.item_id}' is empty", where=row.where)
         found[item.item_id] = row
     missing = tuple(i.item_id for i in items if i.item_id not in found)
     if missing and not allow_partial:
-        detail = f"; rows matching no item: {_listing(unmatched)}" if unmatched else ""
+        listed = [_row_name(r) for r in unmatched]
+        detail = f"; rows matching no item: {_listing(listed)}" if unmatched else ""
         raise JuryError(
             f"no output for {len(missing)} task item(s): {_listing(missing)} (of {len(items)}){detail}",
             where=str(path),
             fix="match rows by 'id' or exact 'instruction' text, or pass --allow-partial to drop those items",
         )
+    if unmatched:
+        first = unmatched[0]
+        more = f" ({len(unmatched)} such rows)" if len(unmatched) > 1 else ""
+        raise JuryError(
+            f"the row for {_row_name(first, quoted=True)} matches no item of the task{more}",
+            where=first.where,
+            fix="remove rows for items the task does not have, or check the ids (or pass the task they belong to)",
+        )
+    found = {k: r for k, r in found.items() if k in judged}
     if not found:
         raise JuryError(f"none of the {len(rows)} rows matches a task item", where=str(path))
     texts = {k: answer_text(by_id[k], r.turns, r.where) for k, r in found.items()}
@@ -113,3 +129,14 @@ def match_outputs(
         turns={k: r.turns for k, r in found.items()},
         missing=missing,
     )
+
+
+def _row_name(row: OutputRow, quoted: bool = False) -> str:
+    """How an error names a row: its id, lm-eval doc_id or instruction, else where it is."""
+    if row.item_id:
+        return f"id '{_short(row.item_id)}'" if quoted else row.item_id
+    if row.doc_id is not None:
+        return f"doc_id {row.doc_id}"
+    if row.instruction:
+        return f"the instruction '{_short(row.instruction)}'" if quoted else row.instruction
+    return row.where

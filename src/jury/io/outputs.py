@@ -2,7 +2,7 @@
 
 Detection looks at the first row's keys, never at the file name alone, so a renamed file still
 reads correctly; `fmt` overrides it when a file is ambiguous. Matching rules (by id, lm-eval doc id
-or exact instruction text; duplicates and missing items refused) live in io/imported.py.
+or exact instruction text; duplicates, unknown ids and missing items refused) live in io/imported.py.
 """
 
 from __future__ import annotations
@@ -61,14 +61,22 @@ def load_outputs_file(
     fmt: str | None = None,
     columns: plain.Columns | None = None,
     allow_partial: bool = False,
+    left_out: tuple[Item, ...] = (),
 ) -> ImportedOutputs:
-    return match_outputs(read_output_rows(path, fmt, columns), items, path, allow_partial)
+    """`left_out`: the task's items this run does not judge (beyond --limit); rows for them are not
+    unknown ids."""
+    return match_outputs(read_output_rows(path, fmt, columns), items, path, allow_partial, left_out)
 
 
 def import_outputs(
-    path: Path, items: tuple[Item, ...], *, columns: plain.Columns | None = None, allow_partial: bool = False
+    path: Path,
+    items: tuple[Item, ...],
+    *,
+    columns: plain.Columns | None = None,
+    allow_partial: bool = False,
+    left_out: tuple[Item, ...] = (),
 ) -> ImportedOutputs:
-    return load_outputs_file(path, items, columns=columns, allow_partial=allow_partial)
+    return load_outputs_file(path, items, columns=columns, allow_partial=allow_partial, left_out=left_out)
 
 
 def load_outputs(path: Path, items: tuple[Item, ...]) -> dict[str, str]:

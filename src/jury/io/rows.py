@@ -111,22 +111,46 @@ def read_json_rows(path: Path) -> list[Row]:
     return rows
 
 
+def _csv_records(path: Path, text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """(the line a record starts on, its cells). Strict: a stray opening quote makes one field of the
+    rest of the file, which a lenient reader returns as one long cell and so loses every row after it;
+    a strict one stops where the quoting breaks (a quote not followed by a delimiter, or the end of
+    the file inside quotes), and the record's first line is where the stray quote sits."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            problem = "a quoted field is never closed" if "end of data" in str(exc) else f"malformed CSV: {exc}"
+            raise JuryError(
+                f"{problem} (a stray '\"' in the row starting on this line?)",
+                where=f"{path}:{start}",
+                fix='a field that opens with a quote must close with one; inside it, write a quote as two ("")',
+            ) from None
+        if cells:  # a blank line is not a record
+            records.append((start, cells))
+
+
 def read_csv_rows(path: Path) -> list[Row]:
     text = read_text(path)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = reader.fieldnames or []
+    records = _csv_records(path, text, delimiter)
+    header_line, header = records[0] if records else (1, [])
     duplicates = sorted({h for h in header if header.count(h) > 1})
     if duplicates:
-        raise JuryError(f"duplicate column '{duplicates[0]}'", where=f"{path}:1")
+        raise JuryError(f"duplicate column '{duplicates[0]}'", where=f"{path}:{header_line}")
     rows = []
-    for record in reader:
-        where = f"{path}:{reader.line_num}"
-        if None in record:
+    for line, cells in records[1:]:
+        where = f"{path}:{line}"
+        if len(cells) > len(header):
             raise JuryError("row has more cells than the header", where=where)
-        if any(v is None for v in record.values()):
+        if len(cells) < len(header):
             raise JuryError("row has fewer cells than the header", where=where)
-        rows.append(Row(where, dict(record)))
+        rows.append(Row(where, dict(zip(header, cells, strict=True))))
     if not rows:
         raise JuryError("the CSV file has a header but no rows", where=str(path))
     return rows
@@ -136,12 +160,18 @@ def read_rows(path: Path) -> list[Row]:
     return read_csv_rows(path) if path.suffix.lower() in (".csv", ".tsv") else read_json_rows(path)
 
 
-def text_field(row: Row, name: str, *, required: bool = True, is_id: bool = False) -> str | None:
+def text_field(
+    row: Row, name: str, *, required: bool = True, is_id: bool = False, empty_ok: bool = False
+) -> str | None:
     """A non-empty string field. Ids may also be integers (MT-Bench writes `question_id: 81`);
-    any other type is refused rather than turned into text."""
+    any other type is refused rather than turned into text. `empty_ok`: an empty string is a value
+    (a model's answer can be empty), though a missing or null field is still an error."""
     if name not in row.data or row.data[name] is None:
         if required:
-            raise JuryError(f"field '{name}' is missing or empty", where=row.where, fix=f"fields present: {_keys(row)}")
+            if empty_ok and name in row.data:
+                raise JuryError(f"field '{name}' is null", where=row.where, fix='an empty answer is written ""')
+            problem = "is missing" if empty_ok else "is missing or empty"
+            raise JuryError(f"field '{name}' {problem}", where=row.where, fix=f"fields present: {_keys(row)}")
         return None
     value = row.data[name]
     allowed = (str, int) if is_id else (str,)
@@ -149,7 +179,7 @@ def text_field(row: Row, name: str, *, required: bool = True, is_id: bool = Fals
         kind = "text or an integer" if is_id else "text"
         raise JuryError(f"field '{name}' must be {kind}, got {type(value).__name__}", where=row.where)
     text = str(value)
-    if required and not text.strip():
+    if required and not empty_ok and not text.strip():
         raise JuryError(f"field '{name}' is missing or empty", where=row.where)
     return text
 

@@ -18,6 +18,8 @@ def unit_uncertainty(vote: Vote) -> float:
     pooled score's distance from 1/2 (average, median and log-odds rules); 1 when the panel gave no verdict."""
     if vote.outcome is None:
         return 1.0
+    if vote.identical:  # the same text twice: a sure tie, nothing for a human to settle
+        return 0.0
     asked = vote.asked or tuple(vote.per_judge)
     scores = [p.score if (p := vote.per_judge.get(j)) is not None else TIE_SCORE for j in asked]
     judges = split(fmean(scores)) if scores else 1.0

@@ -177,6 +177,11 @@ def panel_votes(panel: PanelSpec, votes: Iterable[JudgeVote], unit_ids: list[str
     return out
 
 
+def identical_vote(panel: PanelSpec, unit_id: str) -> Vote:
+    """The panel's verdict on a pair of identical answers (see units.identical_answers): a tie, no judge asked."""
+    return Vote(unit_id, Preference.TIE, {j.name: None for j in panel.judges}, identical=True)
+
+
 def calls_per_unit(judge: JudgeSpec) -> int:
     """Both orders (pairwise) or both outputs (pointwise); likelihood with PMI scores each output twice."""
     return get_strategy(judge.strategy).calls_per_unit(judge.parser)

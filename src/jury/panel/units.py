@@ -57,6 +57,13 @@ def judged_units(
     return tuple(units)
 
 
+def identical_answers(unit: Unit) -> bool:
+    """The judge would read the same text as both answers (every turn so far the same): such a pair is a
+    tie without a judge call, as AlpacaEval rules identical outputs. Exact text: whitespace differs is
+    a difference a judge could see."""
+    return unit.candidate == unit.baseline
+
+
 def pair_units(items: tuple[Item, ...], first: Mapping[str, str], second: Mapping[str, str]) -> tuple[Unit, ...]:
     """Units of single-turn items from one answer per side (calibration pairs, injection probes)."""
     return judged_units(items, {k: (v,) for k, v in first.items()}, {k: (v,) for k, v in second.items()})

@@ -61,6 +61,7 @@ def votes_json(result: RunResult) -> dict[str, Any]:
                 "asked": list(v.asked),
                 "score": v.score,
                 "abstain_reason": v.abstain_reason,
+                "identical": v.identical,  # the two answers were the same text: a tie without a judge call
             }
             for v in votes
         ],

@@ -7,6 +7,7 @@ import io
 import math
 from collections.abc import Sequence
 
+from jury.report.item_rows import IDENTICAL
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 
@@ -38,7 +39,7 @@ def items_csv(r: RunResult) -> str:
         return "abstained" if p is None else str(getattr(p, "value", p))
 
     rows = [
-        [v.unit_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges),
+        [v.unit_id, label(v.outcome), *(IDENTICAL if v.identical else label(v.per_judge.get(j)) for j in judges),
          len(units[v.unit_id].candidate[-1]), len(units[v.unit_id].baseline[-1])]
         for v in r.votes
     ]  # fmt: skip

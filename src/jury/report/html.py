@@ -6,8 +6,16 @@ from __future__ import annotations
 from jury.panel.units import turn_prompt
 from jury.report.html_page import esc, num, page, section, table
 from jury.report.human_sections import human_html
-from jury.report.item_rows import HTML_ROWS, clip, shown_votes
-from jury.report.markdown import PER_TURN_NOTE, ci_text, no_consistency_reason, pct, units_text, wr_text
+from jury.report.item_rows import HTML_ROWS, IDENTICAL, clip, shown_votes
+from jury.report.markdown import (
+    PER_TURN_NOTE,
+    answer_counts_text,
+    ci_text,
+    no_consistency_reason,
+    pct,
+    units_text,
+    wr_text,
+)
 from jury.report.svg import CiBar, heatmap, value_chart, win_rate_chart
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
@@ -36,7 +44,8 @@ def _result(r: RunResult) -> str:
         "Result",
         f'<p class="headline"><b>Win rate of the candidate against the baseline: {esc(wr_text(w))}</b> '
         f"({esc(ci_text(r))}).</p>",
-        f"<p>Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.</p>",
+        f"<p>Wins {w.wins}, ties {w.ties}, losses {w.losses}, abstained {w.abstained}.</p>"
+        + (f"<p>{esc(counts)}.</p>" if (counts := answer_counts_text(r)) else ""),
         chart,
         ident="result",
     )
@@ -150,7 +159,8 @@ def _items(r: RunResult) -> str:
 
     shown, note = shown_votes(r, HTML_ROWS)
     rows = [
-        [v.unit_id, label(v.outcome), *(label(v.per_judge.get(j)) for j in judges), clip(turn_prompt(u)),
+        [v.unit_id, label(v.outcome), *(IDENTICAL if v.identical else label(v.per_judge.get(j)) for j in judges),
+         clip(turn_prompt(u)),
          clip(u.candidate[-1]), clip(u.baseline[-1])]
         for v in shown
         for u in [units[v.unit_id]]

@@ -10,6 +10,8 @@ import random
 from jury.records import Vote
 from jury.results.run_result import RunResult
 
+# what a judge's cell says for a pair of identical answers, which no judge was asked about
+IDENTICAL = "identical answers"
 MARKDOWN_ROWS = 150  # ~120 characters of answer per row: report.md stays under 200 KB
 HTML_ROWS = 300
 HTML_CELL_CHARS = 1500  # a single answer can be megabytes long; the full text is in run.json
@@ -17,6 +19,8 @@ HTML_CELL_CHARS = 1500  # a single answer can be megabytes long; the full text i
 
 def contested(vote: Vote) -> bool:
     """The panel abstained, a judge abstained, or the judges that voted did not all agree."""
+    if vote.identical:
+        return False
     voted = [p for p in vote.per_judge.values() if p is not None]
     return vote.outcome is None or len(voted) < len(vote.per_judge) or len(set(voted)) > 1
 

@@ -8,7 +8,7 @@ from jury.panel.units import is_multi_turn
 from jury.records import Preference
 from jury.report.bias_sections import bias_markdown
 from jury.report.human_sections import human_markdown
-from jury.report.item_rows import MARKDOWN_ROWS, shown_votes
+from jury.report.item_rows import IDENTICAL, MARKDOWN_ROWS, shown_votes
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 from jury.stats.winrate import WinRate
@@ -59,6 +59,15 @@ def units_text(result: RunResult) -> str:
     # a task built from the outputs files says where its items came from
     source = f": {result.spec.task.description}" if result.spec.task.format == "outputs" else ""
     return f"{len(result.items)} items{turns}{source}"
+
+
+def answer_counts_text(result: RunResult) -> str | None:
+    """Pairs settled without a judge and empty answers, in one line; None when there were none."""
+    parts = [f"identical answers: {result.identical} (tie, no judge call)"] if result.identical else []
+    candidate, baseline = result.empty_answers
+    if candidate or baseline:
+        parts.append(f"empty answers: candidate {candidate}, baseline {baseline}")
+    return "; ".join(parts) or None
 
 
 PER_TURN_NOTE = (
@@ -143,6 +152,7 @@ def render_markdown(result: RunResult) -> str:
         )
         + ".",
         "",
+        *([md_cell(counts, 1000) + ".", ""] if (counts := answer_counts_text(result)) else []),
         *_per_turn_section(result),
         *human_markdown(result),
         "## Judges",
@@ -188,7 +198,10 @@ def render_markdown(result: RunResult) -> str:
     ]
     units = {u.unit_id: u for u in result.units}  # a multi-turn row shows the answer to its own turn
     for v in shown:
-        per = " | ".join(_label(v.per_judge.get(j)) if not v.asked or j in v.asked else "not asked" for j in specs)
+        per = " | ".join(
+            IDENTICAL if v.identical else _label(v.per_judge.get(j)) if not v.asked or j in v.asked else "not asked"
+            for j in specs
+        )
         answer = units[v.unit_id].candidate[-1]
         lines.append(f"| {md_cell(v.unit_id)} | {_label(v.outcome)} | {per} | {md_cell(answer, 120)} |")
     return "\n".join(lines) + "\n"

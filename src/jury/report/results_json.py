@@ -57,6 +57,10 @@ def results_json(result: RunResult) -> dict[str, Any]:
         "mode_means": panel.describe_mode(),
         "rule_means": panel.describe_rule(),
         "result": win_rate_json(stats.win_rate),
+        # units whose two answers were the same text: counted as ties in "result", no judge was called
+        "n_identical": result.identical,
+        # judged units whose answer was empty (judges saw it as it is), per side
+        "n_empty_answers": dict(zip(("candidate", "baseline"), result.empty_answers, strict=True)),
         # the panel's win rate on each turn alone; empty for single-turn runs
         "per_turn": [{"turn": turn, **win_rate_json(w)} for turn, w in stats.per_turn.items()],
         "judges": [

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jury.report.human_sections import AGREEMENT_HEADER, agreement_rows, headline
-from jury.report.markdown import ci_text, no_consistency_reason, num, pct, units_text, wr_text
+from jury.report.markdown import answer_counts_text, ci_text, no_consistency_reason, num, pct, units_text, wr_text
 from jury.results.run_result import RunResult
 from jury.stats.costs import usage_by_judge
 
@@ -30,6 +30,8 @@ def print_summary(result: RunResult, console: Console, report_dir: str) -> None:
         f"wins {w.wins} · ties {w.ties} · losses {w.losses} · abstained {w.abstained}",
         highlight=False,
     )
+    if counts := answer_counts_text(result):
+        console.print(escape(counts), highlight=False)
     _print_human(result, console)
     for turn, tw in s.per_turn.items():
         console.print(

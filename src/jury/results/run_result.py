@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from jury.errors import JuryError
 from jury.models.families import model_family
-from jury.panel.aggregate import judge_votes, panel_votes
+from jury.panel.aggregate import identical_vote, judge_votes, panel_votes
 from jury.panel.spec import PanelSpec
-from jury.panel.units import judged_units
+from jury.panel.units import identical_answers, judged_units
 from jury.records import Item, JudgeVote, Judgment, Output, Unit, Usage, Vote
 from jury.results.record import STATUS_MEANS, RunRecord, RunSpec
 from jury.stats.bias import BiasReport, bias_report
@@ -98,6 +98,19 @@ class RunResult:
     def cached_calls(self) -> int:
         return self.record.cached_calls
 
+    @property
+    def identical(self) -> int:
+        """Units whose two answers were the same text: ties given without a judge call."""
+        return sum(v.identical for v in self.votes)
+
+    @property
+    def empty_answers(self) -> tuple[int, int]:
+        """(candidate's, baseline's) empty answers among the judged units: judges saw them as they are."""
+        return (
+            sum(not u.candidate[-1].strip() for u in self.units),
+            sum(not u.baseline[-1].strip() for u in self.units),
+        )
+
     def partial_note(self) -> str | None:
         """One sentence for reports when the run stopped before judging everything; None when complete."""
         if self.record.status == "complete":
@@ -118,15 +131,21 @@ def planned_units(record: RunRecord) -> tuple[Unit, ...]:
 
 
 def derive_result(record: RunRecord, report_dir: Path) -> RunResult:
-    """A stopped run is summarised over the units that got at least one judgment, and says how many did not."""
+    """A stopped run is summarised over the units that got at least one judgment, and says how many did not.
+    A unit whose two answers are identical is a tie that needed no judgment (a log written before that
+    rule may hold judgments of such a unit: they stand, so its report reads as it did)."""
     spec = record.spec
     planned = planned_units(record)
+    judged = {j.unit_id for j in record.judgments}
+    ties = {u.unit_id for u in planned if identical_answers(u) and u.unit_id not in judged}
     units = planned
     if record.status != "complete":
-        judged = {j.unit_id for j in record.judgments}
-        units = tuple(u for u in planned if u.unit_id in judged)
+        units = tuple(u for u in planned if u.unit_id in judged or u.unit_id in ties)
     jvotes = tuple(judge_votes(record.judgments))
-    votes = tuple(panel_votes(spec.panel, jvotes, [u.unit_id for u in units]))
+    votes = tuple(
+        identical_vote(spec.panel, v.unit_id) if v.unit_id in ties else v
+        for v in panel_votes(spec.panel, jvotes, [u.unit_id for u in units])
+    )
     stats = summarize(
         votes,
         jvotes,

@@ -62,15 +62,20 @@ def task_from_outputs(paths: list[Path], columns: Columns | None = None, limit: 
     extra = [f"{len(set(t) - common)} only in {p.name}" for p, t in zip(paths, texts, strict=True) if set(t) - common]
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", paths[-1].stem)[:60] or "outputs"
     ids = _item_ids(per_file[0], shared)
-    items = tuple(Item(name, ids[text], text) for text in shared)[:limit]
+    every = tuple(Item(name, ids[text], text) for text in shared)
+    # not judged, but answered in these very files: their rows are set aside, not unknown ids
+    unshared = dict.fromkeys(t for file_texts in texts for t in file_texts if t not in common)
+    left_out = every[limit:] if limit is not None else ()
+    left_out += tuple(Item(name, instruction_id(text), text) for text in unshared)
     files = " and ".join(p.name for p in paths)
     note = f"the {len(shared)} instructions {'shared by' if len(paths) > 1 else 'of'} {files}"
     return Task(
         name=name,
         path=paths[-1],
-        items=items,
+        items=every[:limit],
         baseline_name=None,
         max_tokens=NATIVE_MAX_TOKENS,
         description=note + (f" ({'; '.join(extra)}: not judged)" if extra else ""),
         format=FORMAT,
+        left_out=left_out,
     )

@@ -41,6 +41,9 @@ class Task:
     max_tokens: int
     description: str = ""
     format: str = "lm_eval"
+    # The source's items this run does not judge (beyond --limit; instructions only one outputs file
+    # has): an outputs row answering one of them is set aside, not refused as an unknown id.
+    left_out: tuple[Item, ...] = ()
 
 
 # Keys lm-eval's task loader reads itself, besides TaskConfig's fields.
@@ -220,7 +223,7 @@ def load_task(
     items = task.items[:limit] if limit is not None else task.items
     if not items:
         raise JuryError("the task has no items", where=str(task.path))
-    return replace(task, items=items)
+    return replace(task, items=items, left_out=task.items[len(items) :])
 
 
 def _load_named_task(name_or_path: str) -> Task:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from jury.models.batch_format import batch_provider
 from jury.models.budget import estimate_cost
 from jury.models.request import ModelRequest
-from jury.panel.units import judged_units
+from jury.panel.units import identical_answers, judged_units
 from jury.paths import jury_home
 from jury.store import CallStore
 from jury.turns import conversation, user_turns
@@ -63,6 +63,8 @@ def estimate(config: RunConfig) -> Estimate:
         # escalate mode: the worst case asks the third judge on every unit
         every = (lambda _unit: panel.judges) if panel.mode == "escalate" else None
         units = judged_units(task.items, candidate, baseline)
+        if exact:  # real answers on both sides: identical ones are ties the run will not ask a judge about
+            units = tuple(u for u in units if not identical_answers(u))
         judge_reqs = [c.request for c in panel_calls(panel, units, judges=every)]
         uncached = [r for r, s in zip(gen, stored, strict=True) if s is None]
         judge_uncached = [r for r in judge_reqs if store.get(r.key()) is None]

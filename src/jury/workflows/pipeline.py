@@ -25,7 +25,7 @@ from jury.models.families import model_family
 from jury.models.policy import CallPolicy
 from jury.models.redaction import redact
 from jury.panel.spec import PanelSpec, load_panel, without_family
-from jury.panel.units import judged_units, unit_id
+from jury.panel.units import identical_answers, judged_units, unit_id
 from jury.paths import jury_home
 from jury.records import Judgment, Output, Usage
 from jury.results.record import RunRecord, RunSpec, RunStatus, TaskInfo
@@ -93,7 +93,11 @@ def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, Answers | None
     """(name, answers): an outputs file, a model that will answer (answers None), or the task's own."""
     if config.baseline_outputs is not None:
         imported = import_outputs(
-            config.baseline_outputs, task.items, columns=dict(config.columns), allow_partial=config.allow_partial
+            config.baseline_outputs,
+            task.items,
+            columns=dict(config.columns),
+            allow_partial=config.allow_partial,
+            left_out=task.left_out,
         )
         return config.baseline_name or config.baseline_outputs.stem, imported.turns
     if config.baseline_model is not None:
@@ -109,7 +113,9 @@ def resolve_baseline(config: RunConfig, task: Task) -> tuple[str, Answers | None
 
 
 def imported_candidate(path: Path, config: RunConfig, task: Task) -> tuple[str, Answers]:
-    imported = import_outputs(path, task.items, columns=dict(config.columns), allow_partial=config.allow_partial)
+    imported = import_outputs(
+        path, task.items, columns=dict(config.columns), allow_partial=config.allow_partial, left_out=task.left_out
+    )
     return config.candidate_name or imported.model or path.stem, imported.turns
 
 
@@ -228,7 +234,8 @@ def _answer_and_judge(
         {o.item_id: answers_of(o) for o in outputs},
         {o.item_id: answers_of(o) for o in baseline},
     )
-    return outputs, baseline, judge(client, plan.panel, units, progress, partial=partial)
+    asked = tuple(u for u in units if not identical_answers(u))  # identical answers: a tie, no call
+    return outputs, baseline, judge(client, plan.panel, asked, progress, partial=partial)
 
 
 def run_spec(config: RunConfig, plan: RunPlan) -> RunSpec:

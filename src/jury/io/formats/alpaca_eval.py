@@ -25,7 +25,7 @@ def outputs_from_rows(rows: Iterable[Row]) -> list[OutputRow]:
     return [
         OutputRow(
             row.where,
-            (text_field(row, "output") or "",),
+            (text_field(row, "output", empty_ok=True) or "",),
             instruction=text_field(row, "instruction"),
             model=text_field(row, "generator", required=False),
         )

@@ -49,7 +49,7 @@ def parse_columns(spec: str | None) -> Columns:
     return columns
 
 
-def _column(row: Row, field: str, columns: Columns, required: bool) -> str | None:
+def _column(row: Row, field: str, columns: Columns, required: bool, empty_ok: bool = False) -> str | None:
     if field in columns and (required or columns[field] in row.data):
         name = columns[field]
         if name not in row.data:
@@ -58,10 +58,10 @@ def _column(row: Row, field: str, columns: Columns, required: bool) -> str | Non
                 where=row.where,
                 fix=f"columns present: {', '.join(map(str, row.data))}",
             )
-        return text_field(row, name, required=required, is_id=field == "id")
+        return text_field(row, name, required=required, is_id=field == "id", empty_ok=empty_ok)
     for name in DEFAULT_COLUMNS[field]:
         if name in row.data:
-            return text_field(row, name, required=required, is_id=field == "id")
+            return text_field(row, name, required=required, is_id=field == "id", empty_ok=empty_ok)
     if required:
         raise JuryError(
             f"no '{field}' column (looked for {', '.join(DEFAULT_COLUMNS[field])})",
@@ -96,7 +96,7 @@ def outputs_from_rows(rows: Iterable[Row], columns: Columns | None = None) -> li
         instruction = _column(row, "prompt", columns, required=False)
         if item_id is None and instruction is None:
             raise JuryError("row has neither an id nor an instruction", where=row.where, fix="map one with --columns")
-        text = _column(row, "output", columns, required=True) or ""
+        text = _column(row, "output", columns, required=True, empty_ok=True) or ""  # an empty answer is one
         model = _column(row, "model", columns, required=False)
         out.append(OutputRow(row.where, (text,), item_id=item_id, instruction=instruction, model=model))
     return out
