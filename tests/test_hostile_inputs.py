@@ -272,13 +272,14 @@ CSV_ROWS = ["q1,What is 1+1?,2\n", "q3,Opposite of up?,down\n", "q4,Colour of gr
 @pytest.mark.parametrize(
     ("stray", "message"),
     [
-        ('q2,"Capital of Italy?,Rome\n', r"rows\.csv:3: a quoted field is never closed \(a stray '\"'"),
+        ('q2,Capital of Italy?,"Rome\n', r"rows\.csv:3: a quoted field is never closed \(a stray '\"'"),
         # closed, too late, by a later field's quote: the text after it is not a delimiter
-        ('q2,"Capital of Italy?,Rome\nq5,"Five",5\n', r"rows\.csv:3: malformed CSV: ',' expected after '\"'"),
+        ('q2,Capital of Italy?,"Rome\nq5,"Five",5\n', r"rows\.csv:3: malformed CSV: ',' expected after '\"'"),
     ],
 )
 def test_a_stray_quote_in_a_csv_is_refused_with_its_line(tmp_path, items, stray, message):
-    """A lenient reader makes one field of everything after the stray quote: the 4-row file read as 2 rows."""
+    """A lenient reader makes one field of everything after the stray quote: the 4-row file read as 2 rows,
+    the second one's last cell holding the rest of the file, and no error."""
     path = tmp_path / "rows.csv"
     path.write_text(CSV_HEADER + CSV_ROWS[0] + stray + "".join(CSV_ROWS[1:]))
     for read in (lambda: load_task(str(path)), lambda: load_outputs_file(path, items)):
