@@ -151,12 +151,16 @@ def test_an_empty_answer_is_judged_and_identical_answers_tie_without_a_call(setu
 def _identical_ties_are_derived_from_the_log(folder):
     from dataclasses import replace
 
+    from jury.labels.uncertainty import unit_uncertainty
     from jury.records import Judgment, Preference
+    from jury.report.item_rows import contested
     from jury.results.run_result import derive_result
     from jury.results.runlog import load_run
 
     result = load_run(folder)  # `jury report` rebuilds the tie from the answers in run.json
     assert result.identical == 1 and result.stats.win_rate.value == pytest.approx(0.5)
+    (tie,) = [v for v in result.votes if v.identical]
+    assert unit_uncertainty(tie) == 0.0 and not contested(tie)  # nothing for a human or a reader to settle
     stopped = derive_result(replace(result.record, status="interrupted"), folder)
     assert len(stopped.units) == 4 and stopped.units_not_judged == 0  # a tie needs no judgment to count
     # a log written before identical pairs went unjudged: the judgment it holds stands

@@ -182,5 +182,6 @@ def test_the_documented_schema_is_the_records_schema():
                     "judges", "position_consistency", "agreement_with_panel", "abstentions", "abstain_reasons",
                     "judge_agreement", "unanimous", "judge_kappa", "cost_by_judge", "human_anchored", "estimate",
                     "humans_only", "labels_worth", "lambda", "design", "agreement_with_humans", "bias",
-                    "panel_votes", "max_cost", "limit", "allow_partial", "exclude_same_family", "baseline"}  # fmt: skip
+                    "panel_votes", "max_cost", "limit", "allow_partial", "exclude_same_family", "baseline",
+                    "n_identical", "n_empty_answers", "identical"}  # fmt: skip
     assert record_like - results_keys == set()
