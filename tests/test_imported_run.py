@@ -8,6 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from jury import cli
+from jury.workflows.estimate import estimate
+from jury.workflows.pipeline import RunConfig
 
 from .conftest import Scripted
 from .helpers import ROWS, read_run, write_panel, write_task
@@ -124,6 +126,8 @@ def test_an_empty_answer_is_judged_and_identical_answers_tie_without_a_call(setu
     # q1 empty (judged: it loses to "It is 2."), q2 the baseline's own text, q3 ties, q4 wins
     answers = {"q1": "", "q2": "Milan.", "q3": "down", "q4": "green"}
     name = _jsonl(workdir / "mine.jsonl", [{"id": k, "output": v} for k, v in answers.items()])
+    planned = estimate(RunConfig(task=str(task), panel=str(panel), candidate_outputs=workdir / name))
+    assert planned.judge_exact and planned.judge_calls == 6  # the estimate leaves the identical pair out too
     result = _run("--task", str(task), "--panel", str(panel), "--candidate-outputs", name)
     assert result.exit_code == 0, result.output
     calls = scripts["oracle"].calls
