@@ -127,3 +127,13 @@ def workdir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("JURY_HOME", str(tmp_path / ".jury"))
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def fresh_price_lookups():
+    """Tests register prices for scripted models; a lookup cached by an earlier test (as unpriced)
+    must not hide them, so each test starts with the price cache empty."""
+    from jury.models.budget import _rates
+
+    _rates.cache_clear()
+    yield
