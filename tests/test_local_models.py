@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from jury import cli
 
 from .helpers import read_run
+from .local_reference import p_yes_by_hand
 
 pytestmark = pytest.mark.local_models
 
@@ -56,6 +58,9 @@ def test_local_model_through_litellm_returns_text_usage_and_logprobs():
 
 
 def test_demo_run_on_three_items_with_the_real_panel(workdir):
+    from jury.panel.escape import escape_output
+    from jury.paths import builtin_dir
+
     args = ["run", "--limit", "3"]
     first = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)
     assert first.exit_code == 0, first.output
@@ -66,11 +71,35 @@ def test_demo_run_on_three_items_with_the_real_panel(workdir):
     assert data["model_calls"] == 3 + 2 * 2 * 3  # 3 generations, 2 judges x 2 outputs x 3 items
     rows = [json.loads(line) for line in (report / "judgments.jsonl").read_text().splitlines()]
     assert len(rows) == 6
+
+    # every score, verdict and the win rate again, by hand from the task, the answers and llama.cpp
+    task = builtin_dir("tasks") / "jury_demo"
+    items = [json.loads(line) for line in (task / "jury_demo.jsonl").read_text().splitlines()][:3]
+    answers = {
+        side: {r["id"]: r["output"] for r in map(json.loads, (report / f"{side}_answers.jsonl").open())}
+        for side in ("candidate", "baseline")
+    }
+    assert answers["baseline"] == {i["id"]: i["baseline"] for i in items}
+    assert all(answers["candidate"][i["id"]].strip() for i in items)  # SmolLM2 answered each instruction
+    template = (builtin_dir("panels") / "prompts" / "probe_correct.txt").read_text()
+    models = {"smollm2-135m": "smollm2-135m-instruct", "gemma3-270m": "gemma3-270m"}
+    verdicts: dict[str, list[float]] = {}
     for row in rows:
-        if row["preference"] is not None:
-            assert 0.0 < row["scores"]["candidate"] < 1.0 and 0.0 < row["scores"]["baseline"] < 1.0
+        item = next(i for i in items if i["id"] == row["unit_id"])
+        for side in ("candidate", "baseline"):
+            prompt = template.format(question=item["instruction"], reference=item["reference"],
+                                     answer=escape_output(answers[side][item["id"]]))  # fmt: skip
+            assert row["scores"][side] == pytest.approx(p_yes_by_hand(models[row["judge"]], prompt), abs=1e-5)
+        diff = row["scores"]["candidate"] - row["scores"]["baseline"]  # tie_margin 0.02 in panels/local.yaml
+        expected = "tie" if abs(diff) <= 0.02 else "candidate" if diff > 0 else "baseline"
+        assert row["preference"] == expected, row
+        verdicts.setdefault(row["unit_id"], []).append({"candidate": 1.0, "tie": 0.5, "baseline": 0.0}[expected])
+    panel = [a if a == b else 0.5 for a, b in verdicts.values()]  # majority of two: a split is a tie (tie_rule)
+    by_item = {r["item_id"]: r["panel"] for r in csv.DictReader((report / "items.csv").open())}
+    assert [{1.0: "candidate", 0.5: "tie", 0.0: "baseline"}[x] for x in panel] == [by_item[k] for k in verdicts]
     w = data["result"]
-    assert w["n_wins"] + w["n_ties"] + w["n_losses"] + w["n_abstained"] == 3
+    assert (w["n_wins"], w["n_ties"], w["n_losses"]) == (panel.count(1.0), panel.count(0.5), panel.count(0.0))
+    assert w["win_rate"] == pytest.approx(sum(panel) / 3)
     assert "win rate" in first.output
 
     second = CliRunner().invoke(cli.app, args, standalone_mode=False, catch_exceptions=False)

@@ -18,8 +18,8 @@ from jury import cli
 from jury.errors import JuryError
 
 from .conftest import Scripted
-from .helpers import read_run, write_panel, write_task
-from .report_fixtures import HOSTILE, invoke, setup_scripts, total_calls
+from .helpers import ROWS, read_run, write_panel, write_task
+from .report_fixtures import ANSWERS, HOSTILE, invoke, setup_scripts, total_calls
 
 LEGACY = Path(__file__).parent / "data" / "legacy_runs"
 
@@ -33,10 +33,23 @@ def run_dir(workdir, scripts):
     return folder
 
 
-def test_every_report_file_is_written_and_the_run_log_is_one_versioned_record(run_dir):
-    from jury.report.files import REPORT_FILES
+# what docs/files.md promises a run folder holds (human_labels.jsonl only once someone labels the run)
+RUN_FILES = ("run.json", "judgments.jsonl", "report.md", "report.html", "items.csv", "judges.csv",
+             "candidate_answers.jsonl", "baseline_answers.jsonl")  # fmt: skip
 
-    assert sorted(p.name for p in run_dir.iterdir()) == sorted(REPORT_FILES)
+
+def test_every_report_file_is_written_and_the_run_log_is_one_versioned_record(run_dir):
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(RUN_FILES)
+    documented = (Path(__file__).parents[1] / "docs" / "files.md").read_text().split("## What a run writes")[1]
+    assert all(f"`{name}`" in documented.split("\n## ")[0] for name in RUN_FILES)
+    # each side's answers as an outputs file, in the task's order: the scripted candidate's and the task's baseline
+    for name, expected, generator in (
+        ("candidate_answers.jsonl", [ANSWERS[r["instruction"]] for r in ROWS], "scripted/cand"),
+        ("baseline_answers.jsonl", [r["baseline"] for r in ROWS], "base"),
+    ):
+        rows = [json.loads(line) for line in (run_dir / name).read_text().splitlines()]
+        assert rows == [{"id": r["id"], "instruction": r["instruction"], "output": x, "generator": generator}
+                        for r, x in zip(ROWS, expected, strict=True)], name  # fmt: skip
     record = json.loads((run_dir / "run.json").read_text())
     assert (record["version"], record["status"], record["stop_reason"]) == (3, "complete", None)
     assert {"spec", "items", "outputs", "baseline", "judgments", "results"} <= record.keys()
