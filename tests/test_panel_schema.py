@@ -151,3 +151,22 @@ def test_a_valid_board_yaml_loads(tmp_path):
     (tmp_path / "board.yaml").write_text(BOARD.format(name="b", task="jury_demo", seed=3) + "description:\n")
     board = load_board(tmp_path)
     assert (board.name, board.seed, board.description, board.baseline_outputs) == ("b", 3, "", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: t\n? [a, b]\n: c\n", r"panel\.yaml:2: not valid YAML \(a mapping key must be a plain value\)$"),
+        ("name: 2020-13-45\n", r"panel\.yaml:1: not valid YAML \(not a date \(month must be in 1\.\.12\)\)$"),
+        (
+            "name: t\nmode: jury\naggregation: {rule: majority, tie_rule: tie, yes: 1}\njudges: [{name: a}]\n",
+            r"panel\.yaml:3: aggregation: key true is not text \(and 4 more\) \(put the key in quotes\)$",
+        ),
+    ],
+)
+def test_yaml_that_python_cannot_hold_as_keys_or_dates_is_one_line(tmp_path, text, message):
+    path = tmp_path / "panel.yaml"
+    path.write_text(text)
+    with pytest.raises(JuryError) as info:
+        load_panel(str(path))
+    assert re.search(message, info.value.one_line()), info.value.one_line()

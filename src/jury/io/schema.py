@@ -110,6 +110,9 @@ def _error(model: type[BaseModel], error: Any, doc: YamlDocument, at: Location) 
         near = difflib.get_close_matches(key, allowed, n=1)
         fix = f"did you mean '{near[0]}'?" if near else f"allowed: {', '.join(allowed)}"
         return JuryError(f"unknown key '{key}'", where=doc.where(location, field_path(parent)), fix=fix)
+    if error["type"] == "invalid_key":  # YAML reads `1:`, `yes:` or `null:` as a number, true or null
+        where = doc.where(parent, field_path(parent))
+        return JuryError(f"key {_shown(error.get('input'))} is not text", where=where, fix="put the key in quotes")
     if error["type"] == "missing":
         return JuryError(f"missing key '{loc[-1]}'", where=doc.where(parent, field_path(parent)))
     value = error.get("input")

@@ -8,7 +8,7 @@ say where in the file the bad value is, not only which field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):  # `? [a, b]`: PyYAML would raise a bare TypeError
+            problem = "a mapping key must be a plain value"
+            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
         line = key_node.start_mark.line + 1
         if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
             raise _DuplicateKey(str(key), line, seen[key])
@@ -40,7 +43,16 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     return loader.construct_mapping(node, deep=deep)
 
 
+def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    """A date-like value that is no date (`2020-13-45`): a YAML error with its line, not a ValueError."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(None, None, f"not a date ({exc})", node.start_mark) from None
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 # lm-eval tasks may point a field at Python code with `!function module.name`; jury does not run
 # it while reading, lm-eval does when it loads the task. Keep the reference as text.
 _StrictLoader.add_constructor("!function", lambda loader, node: f"!function {loader.construct_scalar(node)}")

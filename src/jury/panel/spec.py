@@ -93,9 +93,9 @@ def _load_prompt(doc: YamlDocument, index: int, rel: str, strategy: Strategy) ->
     except UnicodeDecodeError as exc:
         raise JuryError(f"prompt {path} is not UTF-8 text (byte {exc.start})", where=where) from None
     try:
-        return prompt_template(text, frozenset(strategy.fields), str(path))
+        return prompt_template(text, frozenset(strategy.fields), str(path), strategy.name)
     except JuryError as exc:
-        raise JuryError(f"{exc.problem} ({strategy.name} prompt)", where=where, fix=exc.fix) from None
+        raise JuryError(exc.problem, where=where, fix=exc.fix) from None
 
 
 def _judge(entry: JudgeEntry, index: int, doc: YamlDocument) -> JudgeSpec:

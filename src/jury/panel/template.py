@@ -32,17 +32,17 @@ def _refuse(problem: str, text: str, at: int, source: str, fix: str) -> JuryErro
     return JuryError(f"{source}:{text.count(chr(10), 0, at) + 1}: {problem}", fix=fix)
 
 
-def _placeholders(fields: Iterable[str]) -> str:
-    return "this strategy's placeholders: " + ", ".join(f"{{{f}}}" for f in sorted(fields))
+def _placeholders(fields: Iterable[str], strategy: str) -> str:
+    return f"{strategy} prompts may use " + ", ".join(f"{{{f}}}" for f in sorted(fields))
 
 
-def _field(inner: str, text: str, at: int, source: str, fields: frozenset[str]) -> str | None:
+def _field(inner: str, text: str, at: int, source: str, fields: frozenset[str], strategy: str) -> str | None:
     """The placeholder `{inner}` fills, None when the braces are text; a JuryError when it is neither."""
     if inner in fields:
         return inner
     if _WORD.fullmatch(inner):
         problem = f"unknown placeholder '{{{inner}}}' (write {{{{{inner}}}}} for the text itself)"
-        raise _refuse(problem, text, at, source, _placeholders(fields))
+        raise _refuse(problem, text, at, source, _placeholders(fields, strategy))
     loose = _LOOSE.fullmatch(inner)
     if loose and loose.group(1) in fields:
         problem = f"placeholder '{{{inner}}}' has spaces, a format spec or a conversion"
@@ -58,8 +58,9 @@ def _jinja_placeholder(text: str, opening: re.Match[str], closing: re.Match[str]
     return inside if inside in fields else ""
 
 
-def prompt_template(text: str, fields: frozenset[str], source: str) -> str:
-    """The prompt file's text as a str.format template filling only `fields`; `source` names the file."""
+def prompt_template(text: str, fields: frozenset[str], source: str, strategy: str = "these") -> str:
+    """The prompt file's text as a str.format template filling only `fields`; `source` names the file
+    and `strategy` the strategy whose placeholders `fields` are."""
     out: list[str] = []
     end, escapes, literals = 0, 0, 0
     matches = list(_TOKEN.finditer(text))
@@ -74,7 +75,7 @@ def prompt_template(text: str, fields: frozenset[str], source: str) -> str:
                 written = text[m.start() : closing.end()]
                 problem = f"'{written}' is the literal text '{{{written[2:-2]}}}', not a placeholder"
                 raise _refuse(problem, text, m.start(), source, f"write {{{jinja}}}")
-        elif m["inner"] is not None and _field(m["inner"], text, m.start(), source, fields):
+        elif m["inner"] is not None and _field(m["inner"], text, m.start(), source, fields, strategy):
             out.append(m.group(0))
         else:
             literals += 1
