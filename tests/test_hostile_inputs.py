@@ -139,7 +139,7 @@ def _yaml_task(tmp_path, extra: str) -> str:
     ("extra", "message"),
     [
         ('doc_to_text: "{{reference}}"\n', r"mini\.yaml:19: duplicate key 'doc_to_text' \(first on line 8\)"),
-        ("doc_to_txt: x\n", r"mini\.yaml: unknown key 'doc_to_txt' \(did you mean 'doc_to_text'\?\)"),
+        ("doc_to_txt: x\n", r"mini\.yaml:19: unknown key 'doc_to_txt' \(did you mean 'doc_to_text'\?\)"),
         ("    baseline_feld: x\n", r"metadata\.jury: unknown key 'baseline_feld' \(did you mean 'baseline_field'\?\)"),
         ("  jury:\n    id_field: id\n", r"duplicate key 'jury'"),
         ("task: [unclosed\n", r"mini\.yaml:20: not valid YAML"),

@@ -76,7 +76,7 @@ def test_builtin_panels_load():
 def test_panel_errors_name_file_and_field(tmp_path):
     path = write_panel(tmp_path, [{"name": "x", "model": "scripted/x", "strategy": "pointwise_probe"}])
     path.write_text(path.read_text().replace("  rule: majority", "  rule: majority\n  colour: red"))
-    with pytest.raises(JuryError, match=r"test\.yaml: aggregation: unknown key 'colour'"):
+    with pytest.raises(JuryError, match=r"test\.yaml:5: aggregation: unknown key 'colour'"):
         load_panel(str(path))
     path = write_panel(tmp_path, [{"name": "x", "model": "scripted/x", "strategy": "sortition"}])
     with pytest.raises(JuryError, match=r"judges\[0\]\.strategy: unknown strategy 'sortition'"):

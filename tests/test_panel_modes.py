@@ -39,7 +39,7 @@ def panel_file(
     lines = [f"name: t-{mode}-{rule}", f"mode: {mode}", "aggregation:", f"  rule: {rule}", "  tie_rule: tie"]
     lines += [f"  {x}" for x in extra.splitlines() if x] + ["judges:"]
     for j in judges:
-        lines += [f"  - name: {j['name']}", f"    model: scripted/{j['name']}", f"    family: {j.get('family', 'x')}"]
+        lines += [f'  - name: "{j["name"]}"', f"    model: scripted/{j['name']}", f"    family: {j.get('family', 'x')}"]
         lines += [f"    strategy: {j['strategy']}", f"    prompt: {j['strategy']}.txt"]
         lines += [f"    {k}: {v}" for k, v in j.items() if k in ("parser", "weight")]
     path = folder / "panel.yaml"
@@ -203,9 +203,9 @@ def test_judge_log_odds_from_pointwise_scores_and_from_both_orders():
     [
         (("    strategy: single", "    strategy: single\n    parser: five_level"), "unknown parser 'five_level'"),
         (("  tie_rule: tie", "  tie_rule: tie\n  quorum: 4"), "quorum must be a whole number"),
-        (("mode: jury", "mode: lottery"), "unknown mode 'lottery'"),
+        (("mode: jury", "mode: lottery"), r"panel\.yaml:2: mode: expected 'jury', 'pool' or 'escalate', got 'lottery'"),
         (("  rule: majority", "  rule: majority\n  rule: average"), "duplicate key 'rule'"),
-        (("    weight: 1", "    weight: -1"), "weight must be a number >= 0"),
+        (("    weight: 1", "    weight: -1"), r"judges\[0\]\.weight: expected a number >= 0, got -1"),
     ],
 )
 def test_panel_spec_errors(tmp_path, change, message):

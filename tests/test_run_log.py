@@ -85,6 +85,11 @@ def test_the_record_round_trips_through_json_exactly(tmp_path):
         (lambda r: r["judgments"][0].pop("judge"), r"field 'judgments\.0\.judge': Field required"),
         (lambda r: r.update(status="finished"), r"field 'status': Input should be 'complete'"),
         (lambda r: r.update(version=99), r"unknown run record version 99"),
+        # keys whose absence the schema cannot see: a KeyError deep in the aggregation before
+        (lambda r: r["judgments"][0]["scores"].pop("candidate"), r"judgments\[0\]\.scores: missing key 'candidate'"),
+        (lambda r: r["outputs"].pop(0), r"judgments\[0\] is of unit 'q1', but item 'q1' has no entry in outputs"),
+        (lambda r: r["baseline"].pop(1), r"judgments\[5\] is of unit 'q2', but item 'q2' has no entry in baseline"),
+        (lambda r: r["items"].pop(0), r"item 'q1' has no entry in items"),
     ],
 )
 def test_a_damaged_record_is_one_line_naming_the_field(tmp_path, damage, message):
@@ -97,6 +102,18 @@ def test_a_damaged_record_is_one_line_naming_the_field(tmp_path, damage, message
     with pytest.raises(JuryError, match=message) as info:
         load_run(folder)
     assert "\n" not in info.value.one_line() and "run.json" in info.value.one_line()
+
+
+@pytest.mark.parametrize("key", ["outputs", "task", "usage"])
+def test_an_old_record_with_a_missing_key_is_one_line_naming_it(tmp_path, key):
+    folder = tmp_path / "run"
+    shutil.copytree(LEGACY / "v2_single_turn", folder)
+    data = json.loads((folder / "run.json").read_text())
+    del data[key]
+    (folder / "run.json").write_text(json.dumps(data))
+    result = _invoke("report", str(folder))
+    assert isinstance(result.exception, JuryError), result.exception
+    assert result.exception.one_line() == f"{folder / 'run.json'}: the run record is damaged: missing key '{key}'"
 
 
 def test_a_run_stopped_by_max_cost_writes_its_partial_record_and_exits_1(workdir, scripts):

@@ -4,6 +4,7 @@ naming the line and the field, and nothing is silently dropped."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,23 @@ def _pick(row: dict, names: tuple[str, ...], where: str) -> object:
     raise JuryError(f"missing field {names[0]!r}", where=where, fix=f"each row needs one of {list(names)}")
 
 
+def _name(value: object, field: str, where: str) -> str:
+    """An item id or a judge: text or an integer, never null or a number with a fraction turned into text."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise JuryError(f"field {field!r} must be text or an integer, got {value!r}", where=where)
+    return str(value)
+
+
+def _category(value: object, field: str, where: str) -> str | None:
+    """A verdict or a human label as a category: 1, 1.0 and "1" are one label (a file written by a
+    spreadsheet or pandas may hold any of them), so they compare equal; null is no verdict."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise JuryError(f"field {field!r} must be text or a number, got {value!r}", where=where)
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def load_verdicts(path: Path) -> VerdictTable:
     """Rows: {"item_id", "judge", "verdict" (or "preference"), optional "human", optional "order"}.
     A judge may give one verdict per presentation order (jury's own judgments.jsonl); when they
@@ -39,15 +57,17 @@ def load_verdicts(path: Path) -> VerdictTable:
     records, human = [], {}
     for parsed in read_json_rows(path):  # the shared reader: encodings, truncation, line numbers
         row, where = parsed.data, parsed.where
-        item = str(_pick(row, ITEM_FIELDS, where))
-        judge = str(_pick(row, ("judge",), where))
-        verdict = _pick(row, VERDICT_FIELDS, where)
-        records.append((item, judge, None if verdict is None else str(verdict), row.get("order"), where))
-        label = row.get("human")
+        item = _name(_pick(row, ITEM_FIELDS, where), "item_id", where)
+        judge = _name(_pick(row, ("judge",), where), "judge", where)
+        verdict = _category(_pick(row, VERDICT_FIELDS, where), "verdict", where)
+        records.append((item, judge, verdict, row.get("order"), where))
+        label = _category(row.get("human"), "human", where)
         if label is not None:
             if human.get(item, label) != label:
-                raise JuryError(f"item {item!r} has two different human labels", where=where)
-            human[item] = str(label)
+                raise JuryError(
+                    f"item {item!r} has two different human labels ({human[item]!r} and {label!r})", where=where
+                )
+            human[item] = label
     if not records:
         raise JuryError("no verdicts in the file", where=str(path))
     cells: dict[tuple[str, str], list[tuple[str | None, object, str]]] = {}

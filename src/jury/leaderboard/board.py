@@ -13,9 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from jury.errors import JuryError
 from jury.io.imported import match_outputs
 from jury.io.outputs import read_output_rows
+from jury.io.schema import STRICT, Text, validate
+from jury.io.strict_yaml import load_yaml_document
 from jury.records import Item
 from jury.report.files import write_report
 from jury.results.failures import failure_problem
@@ -26,9 +30,21 @@ from jury.workflows.pipeline import RunConfig, run
 
 BOARD_FILE = "board.yaml"
 LOG_FILE = "submissions.jsonl"
-_KEYS = {"name", "description", "task", "panel", "baseline_outputs", "baseline_name", "seed"}
-_REQUIRED = {"name", "task", "panel"}
 _MAX_NAME = 100
+
+
+class BoardFile(BaseModel):
+    """board.yaml, strictly (jury.io.schema): `seed: abc` or `name: null` is refused, not coerced."""
+
+    model_config = STRICT
+
+    name: Text
+    task: Text  # a task name, or a path relative to the board folder
+    panel: Text
+    description: str | None = None
+    baseline_outputs: Text | None = None
+    baseline_name: Text | None = None
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,34 +75,22 @@ def _relative(folder: Path, value: str) -> str:
 
 
 def load_board(name_or_path: str | Path) -> Board:
-    from jury.io.strict_yaml import load_yaml
-
     folder = Path(name_or_path)
     if not (folder / BOARD_FILE).is_file() and (Path("boards") / str(name_or_path) / BOARD_FILE).is_file():
         folder = Path("boards") / str(name_or_path)
     where = str(folder / BOARD_FILE)
     if not (folder / BOARD_FILE).is_file():
         raise JuryError("no board here", where=where, fix="create board.yaml with name, task, panel (see README)")
-    data = load_yaml(folder / BOARD_FILE)
-    if not isinstance(data, dict):
-        raise JuryError("board.yaml must be a mapping", where=where)
-    unknown, missing = sorted(set(data) - _KEYS), sorted(_REQUIRED - set(data))
-    if unknown or missing:
-        raise JuryError(
-            f"unknown key '{unknown[0]}'" if unknown else f"missing key '{missing[0]}'",
-            where=where,
-            fix=f"allowed keys: {', '.join(sorted(_KEYS))}",
-        )
-    base = data.get("baseline_outputs")
+    data = validate(BoardFile, load_yaml_document(folder / BOARD_FILE))
     return Board(
         folder=folder,
-        name=str(data["name"]),
-        task=_relative(folder, str(data["task"])),
-        panel=_relative(folder, str(data["panel"])),
-        baseline_outputs=folder / base if base else None,
-        baseline_name=data.get("baseline_name"),
-        seed=int(data.get("seed", 0)),
-        description=str(data.get("description", "")),
+        name=data.name,
+        task=_relative(folder, data.task),
+        panel=_relative(folder, data.panel),
+        baseline_outputs=folder / data.baseline_outputs if data.baseline_outputs else None,
+        baseline_name=data.baseline_name,
+        seed=data.seed,
+        description=data.description or "",
     )
 
 

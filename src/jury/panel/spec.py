@@ -1,4 +1,5 @@
-"""Panel specs, read from panels/<name>.yaml (strict YAML: a repeated key is an error) and checked key by key.
+"""Panel specs, read from panels/<name>.yaml: strict YAML (a repeated key is an error) read with a
+strict schema (jury.panel.panel_file: a wrong type is an error, never coerced), then checked across keys.
 
 A panel says how its judges are used: `mode: jury` (every judge votes on every item), `pool` (one
 judge per item, drawn from a seed and recorded) or `escalate` (the first two judges vote, the third
@@ -8,24 +9,23 @@ panel's verdict and the `quorum` of voting judges below which an item is an abst
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
 
 from jury.errors import JuryError
-from jury.io.strict_yaml import load_yaml
+from jury.io.schema import validate
+from jury.io.strict_yaml import YamlDocument, load_yaml_document
+from jury.panel.panel_file import JudgeEntry, Mode, PanelFile, Rule
+from jury.panel.strategies.base import Strategy
 from jury.panel.strategies.registry import get_strategy
+from jury.panel.template import prompt_template
 from jury.paths import resolve_named_file
 
-TIE_RULES = ("tie", "baseline", "candidate")
-Mode = Literal["jury", "pool", "escalate"]
 MODES: dict[str, str] = {
     "jury": "every judge votes on every item",
     "pool": "one judge, drawn per item from the panel's seed, votes on each item",
     "escalate": "the first two judges vote; the third is asked only when they disagree",
 }
-Rule = Literal["majority", "weighted", "average", "median", "log_odds"]
 RULES: dict[str, str] = {
     "majority": "one judge, one vote",
     "weighted": "majority of the judges' weights",
@@ -83,152 +83,86 @@ class PanelSpec:
         return RULES[self.rule]
 
 
-_PANEL_KEYS = {"name", "description", "mode", "aggregation", "judges", "notes", "seed"}
-_AGG_KEYS = {"rule", "tie_rule", "quorum", "tie_margin"}
-_JUDGE_KEYS = {
-    "name",
-    "model",
-    "strategy",
-    "prompt",
-    "family",
-    "weight",
-    "max_tokens",
-    "tie_margin",
-    "api_base",
-    "deployments",
-    "parser",
-}
-_DEPLOYMENT_KEYS = {"model", "api_base", "api_key_env"}
-
-
-def _check_keys(data: Any, allowed: set[str], required: set[str], where: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise JuryError("expected a mapping", where=where)
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise JuryError(f"unknown key '{unknown[0]}'", where=where, fix=f"allowed: {', '.join(sorted(allowed))}")
-    missing = sorted(required - set(data))
-    if missing:
-        raise JuryError(f"missing key '{missing[0]}'", where=where)
-    return data
-
-
-def _choice(value: Any, allowed: Any, what: str, where: str) -> str:
-    if value not in allowed:
-        raise JuryError(f"unknown {what} '{value}'", where=where, fix=f"one of {', '.join(allowed)}")
-    return str(value)
-
-
-def _number(value: Any, what: str, where: str, *, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= minimum:
-        raise JuryError(f"{what} must be a number >= {minimum:g}, got {value!r}", where=where)
-    return float(value)
-
-
-def _load_prompt(panel_path: Path, rel: str, fields: frozenset[str], strategy: str, where: str) -> str:
-    path = (panel_path.parent / rel).resolve()
+def _load_prompt(doc: YamlDocument, index: int, rel: str, strategy: Strategy) -> str:
+    where = doc.where(("judges", index, "prompt"), f"judges[{index}].prompt")
+    path = (doc.path.parent / rel).resolve()
     if not path.is_file():
         raise JuryError(f"prompt file not found: {path}", where=where)
-    text = path.read_text(encoding="utf-8")
     try:
-        used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
-    except ValueError as exc:  # a lone brace: str.format would fail on every call
-        raise JuryError(
-            f"prompt {rel} is not a valid template ({exc})",
-            where=where,
-            fix="write {{ and }} for literal braces",
-        ) from None
-    unknown = used - fields
-    if unknown:
-        raise JuryError(
-            f"prompt {rel} uses unknown placeholder '{{{sorted(unknown)[0]}}}'",
-            where=where,
-            fix=f"{strategy} prompts may use {sorted(fields)}",
-        )
-    return text
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise JuryError(f"prompt {path} is not UTF-8 text (byte {exc.start})", where=where) from None
+    try:
+        return prompt_template(text, frozenset(strategy.fields), str(path), strategy.name)
+    except JuryError as exc:
+        raise JuryError(exc.problem, where=where, fix=exc.fix) from None
 
 
-def _judge(raw: Any, index: int, path: Path) -> JudgeSpec:
-    where = f"{path}: judges[{index}]"
-    data = _check_keys(raw, _JUDGE_KEYS, {"name", "model", "strategy", "prompt", "family"}, where)
-    strategy = get_strategy(str(data["strategy"]), f"{where}.strategy")
-    parser = _choice(data.get("parser", strategy.parsers[0]), strategy.parsers, "parser", f"{where}.parser")
+def _judge(entry: JudgeEntry, index: int, doc: YamlDocument) -> JudgeSpec:
+    def where(key: str) -> str:
+        return doc.where(("judges", index, key), f"judges[{index}].{key}")
+
+    strategy = get_strategy(entry.strategy, where("strategy"))
+    parser = entry.parser or strategy.parsers[0]
+    if parser not in strategy.parsers:
+        fix = f"one of {', '.join(strategy.parsers)}"
+        raise JuryError(f"unknown parser '{parser}'", where=where("parser"), fix=fix)
     return JudgeSpec(
-        name=str(data["name"]),
-        model=str(data["model"]),
+        name=entry.name,
+        model=entry.model,
         strategy=strategy.name,
-        prompt=_load_prompt(path, str(data["prompt"]), strategy.fields, strategy.name, f"{where}.prompt"),
-        prompt_file=str(data["prompt"]),
-        family=str(data["family"]),
-        weight=_number(data.get("weight", 1.0), "weight", f"{where}.weight"),
-        max_tokens=int(data.get("max_tokens", strategy.default_max_tokens(parser))),
-        tie_margin=_number(data.get("tie_margin", strategy.default_tie_margin), "tie_margin", f"{where}.tie_margin"),
-        api_base=str(data["api_base"]) if data.get("api_base") else None,
-        deployments=_deployments(data.get("deployments") or [], f"{where}.deployments"),
+        prompt=_load_prompt(doc, index, entry.prompt, strategy),
+        prompt_file=entry.prompt,
+        family=entry.family,
+        weight=entry.weight,
+        max_tokens=entry.max_tokens or strategy.default_max_tokens(parser),
+        tie_margin=strategy.default_tie_margin if entry.tie_margin is None else entry.tie_margin,
+        api_base=entry.api_base or None,
+        deployments=tuple(Deployment(d.model, d.api_base, d.api_key_env) for d in entry.deployments or ()),
         parser=parser,
     )
 
 
-def _deployments(raw: Any, where: str) -> tuple[Deployment, ...]:
-    if not isinstance(raw, list):
-        raise JuryError("expected a list of deployments", where=where)
-    out = []
-    for i, entry in enumerate(raw):
-        data = _check_keys(entry, _DEPLOYMENT_KEYS, {"model"}, f"{where}[{i}]")
-        out.append(Deployment(str(data["model"]), data.get("api_base"), data.get("api_key_env")))
-    return tuple(out)
-
-
-def _check_some_weight(judges: tuple[JudgeSpec, ...], path: Path) -> None:
-    """All-zero weights leave no vote that counts (the weighted majority and the pools would abstain
-    on every item): refused here rather than reported as a panel that never decides."""
+def _check_panel(raw: PanelFile, judges: tuple[JudgeSpec, ...], doc: YamlDocument) -> None:
+    """What no single key can say: unique names, some weight, a quorum the judges can reach."""
+    names = [j.name for j in judges]
+    if len(set(names)) != len(names):
+        raise JuryError("judge names must be unique", where=doc.where(("judges",), "judges"))
     if all(j.weight == 0 for j in judges):
+        # the weighted majority and the pools would abstain on every item: refused rather than reported
         raise JuryError(
             "every judge's weight is 0, so no vote would count",
-            where=f"{path}: judges[].weight",
+            where=f"{doc.path}: judges[].weight",
             fix="give at least one judge a positive weight",
         )
+    quorum = raw.aggregation.quorum
+    at = doc.where(("aggregation", "quorum"), "aggregation.quorum")
+    if quorum > len(judges):
+        raise JuryError(f"quorum must be a whole number of judges between 1 and {len(judges)}, got {quorum}", where=at)
+    if raw.mode == "escalate" and len(judges) != 3:
+        raise JuryError("escalate mode needs exactly three judges", where=doc.where(("judges",), "judges"))
+    if raw.mode != "jury" and quorum > 1:
+        raise JuryError(f"{raw.mode} mode asks fewer judges than a quorum above 1", where=at)
 
 
 def load_panel(name_or_path: str) -> PanelSpec:
     path = resolve_named_file(name_or_path, "panels", (".yaml", ".yml")).resolve()
-    data = _check_keys(load_yaml(path), _PANEL_KEYS, {"name", "mode", "aggregation", "judges"}, str(path))
-    mode = _choice(data["mode"], tuple(MODES), "mode", f"{path}: mode")
-    agg = _check_keys(data["aggregation"], _AGG_KEYS, {"rule", "tie_rule"}, f"{path}: aggregation")
-    rule = _choice(agg["rule"], tuple(RULES), "rule", f"{path}: aggregation.rule")
-    tie_rule = _choice(agg["tie_rule"], TIE_RULES, "tie_rule", f"{path}: aggregation.tie_rule")
-    if not isinstance(data["judges"], list) or not data["judges"]:
-        raise JuryError("a panel needs at least one judge", where=f"{path}: judges")
-    judges = tuple(_judge(j, i, path) for i, j in enumerate(data["judges"]))
-    names = [j.name for j in judges]
-    if len(set(names)) != len(names):
-        raise JuryError("judge names must be unique", where=f"{path}: judges")
-    _check_some_weight(judges, path)
-    quorum = _number(agg.get("quorum", 1), "quorum", f"{path}: aggregation.quorum", minimum=1)
-    if quorum != int(quorum) or quorum > len(judges):
-        raise JuryError(
-            f"quorum must be a whole number of judges between 1 and {len(judges)}, got {agg['quorum']!r}",
-            where=f"{path}: aggregation.quorum",
-        )
-    if mode == "escalate" and len(judges) != 3:
-        raise JuryError("escalate mode needs exactly three judges", where=f"{path}: judges")
-    if mode != "jury" and quorum > 1:
-        raise JuryError(f"{mode} mode asks fewer judges than a quorum above 1", where=f"{path}: aggregation.quorum")
-    seed = data.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise JuryError(f"seed must be an integer, got {seed!r}", where=f"{path}: seed")
+    doc = load_yaml_document(path)
+    raw = validate(PanelFile, doc)
+    judges = tuple(_judge(entry, i, doc) for i, entry in enumerate(raw.judges))
+    _check_panel(raw, judges, doc)
     return PanelSpec(
-        name=str(data["name"]),
+        name=raw.name,
         path=path,
-        mode=mode,  # type: ignore[arg-type]
-        rule=rule,  # type: ignore[arg-type]
-        tie_rule=tie_rule,
+        mode=raw.mode,
+        rule=raw.aggregation.rule,
+        tie_rule=raw.aggregation.tie_rule,
         judges=judges,
-        description=str(data.get("description", "")),
-        notes=tuple(str(n) for n in data.get("notes", []) or []),
-        quorum=int(quorum),
-        score_tie_margin=_number(agg.get("tie_margin", 0.0), "tie_margin", f"{path}: aggregation.tie_margin"),
-        seed=seed,
+        description=raw.description or "",
+        notes=tuple(raw.notes or ()),
+        quorum=raw.aggregation.quorum,
+        score_tie_margin=raw.aggregation.tie_margin,
+        seed=raw.seed,
     )
 
 

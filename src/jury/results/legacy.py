@@ -68,7 +68,9 @@ def from_legacy(rec: dict[str, Any], folder: Path) -> RunRecord:
         return _record(rec, judgments, where)
     except JuryError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except KeyError as exc:
+        raise JuryError(f"the run record is damaged: missing key {exc.args[0]!r}", where=where) from None
+    except (OSError, ValueError, TypeError) as exc:
         raise JuryError(f"cannot read the run record: {type(exc).__name__}: {exc}", where=where) from None
 
 

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from jury.errors import JuryError
 from jury.io.human_labels import LABELS_FILE, load_human_labels, run_identity
+from jury.results.consistency import check_record
 from jury.results.human_anchor import human_anchor
 from jury.results.legacy import LEGACY_VERSIONS, from_legacy
 from jury.results.record import RECORD_VERSION, RunRecord
@@ -104,15 +105,18 @@ def read_record(folder: Path) -> RunRecord:
         raise JuryError("the run record is not a JSON object", where=str(path))
     version = data.get("version", data.get("record_version"))
     if version in LEGACY_VERSIONS:
-        return from_legacy(data, folder)
-    if version != RECORD_VERSION:
+        record = from_legacy(data, folder)
+    elif version != RECORD_VERSION:
         raise JuryError(
             f"unknown run record version {version!r}", where=str(path), fix="this jury reads versions 1 to 3"
         )
-    try:
-        return _RECORD.validate_python(data, strict=False)
-    except ValidationError as exc:
-        raise JuryError(f"the run record is damaged: {_validation_error(exc)}", where=str(path)) from None
+    else:
+        try:
+            record = _RECORD.validate_python(data, strict=False)
+        except ValidationError as exc:
+            raise JuryError(f"the run record is damaged: {_validation_error(exc)}", where=str(path)) from None
+    check_record(record, str(path))
+    return record
 
 
 def load_run(folder: Path) -> RunResult:

@@ -32,8 +32,8 @@ def _entry(path: Path, source: str) -> TaskEntry | None:
     if not isinstance(spec, dict) or "task" not in spec:
         return None  # an `include:`-only fragment or another YAML, not a task
     jury_cfg = (spec.get("metadata") or {}).get("jury") or {}
-    description = jury_cfg.get("description", "") if isinstance(jury_cfg, dict) else ""
-    return TaskEntry(str(spec["task"]), path, source, str(description))
+    description = jury_cfg.get("description") if isinstance(jury_cfg, dict) else None
+    return TaskEntry(str(spec["task"]), path, source, description if isinstance(description, str) else "")
 
 
 def list_tasks(local_dir: Path | None = None) -> list[TaskEntry]:

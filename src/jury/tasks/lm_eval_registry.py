@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from jury.errors import JuryError
+from jury.io.schema import validate
+from jury.io.strict_yaml import YamlDocument
 from jury.tasks.loader import Task, _data_dir_for, _docs, _prepare_lm_eval_import, _to_item
+from jury.tasks.task_file import TaskFile
 
 # `datasets` builders that read local files named in data_files, not a data set on the hub
 LOCAL_BUILDERS = frozenset({"json", "csv", "parquet", "text", "arrow", "pandas"})
@@ -79,16 +82,15 @@ def load_registered_task(name: str) -> Task | None:
             where=str(yaml_path),
             fix=f"choose a generation task (output_type: {GENERATION})",
         )
+    keys = validate(TaskFile, YamlDocument(yaml_path, cfg))  # the YAML as lm-eval read it: no lines
     task = _load(manager, name, cfg, yaml_path)
-    jury_cfg = (cfg.get("metadata") or {}).get("jury") or {}
-    items = tuple(_to_item(task, name, doc, i, jury_cfg, yaml_path) for i, doc in enumerate(_docs(task, yaml_path)))
-    gen = cfg.get("generation_kwargs") or {}
+    items = tuple(_to_item(task, name, doc, i, keys.jury, yaml_path) for i, doc in enumerate(_docs(task, yaml_path)))
     return Task(
         name=name,
         path=yaml_path,
         items=items,
-        baseline_name=jury_cfg.get("baseline_name"),
-        max_tokens=int(gen.get("max_gen_toks", 256)),
-        description=str(jury_cfg.get("description", "")),
+        baseline_name=keys.jury.baseline_name,
+        max_tokens=keys.max_tokens,
+        description=keys.jury.description or "",
         format="lm_eval_registry",
     )

@@ -23,10 +23,12 @@ from typing import Any
 from jury.errors import JuryError
 from jury.io.formats.plain import Columns
 from jury.io.rows import read_json_rows
-from jury.io.strict_yaml import load_yaml
+from jury.io.schema import validate
+from jury.io.strict_yaml import load_yaml_document
 from jury.paths import resolve_named_file
 from jury.records import Item
 from jury.tasks.formats import read_task_items
+from jury.tasks.task_file import JuryKeys, TaskFile, check_baseline, check_id
 from jury.turns import answer_text
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,6 @@ class Task:
 
 # Keys lm-eval's task loader reads itself, besides TaskConfig's fields.
 LM_EVAL_LOADER_KEYS = frozenset({"include", "group", "class"})
-JURY_KEYS = frozenset({"id_field", "baseline_field", "baseline_name", "turns_field", "description"})
 NATIVE_MAX_TOKENS = 1024
 
 
@@ -70,21 +71,17 @@ def _unknown_key_error(key: str, allowed: frozenset[str], where: str) -> JuryErr
     return JuryError(f"unknown key '{key}'", where=where, fix=fix)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    spec = load_yaml(path)
+def _read_yaml(path: Path) -> tuple[dict[str, Any], TaskFile]:
+    """The task's keys as lm-eval reads them, and jury's own keys read strictly (jury.tasks.task_file)."""
+    doc = load_yaml_document(path)
+    spec = doc.data
     if not isinstance(spec, dict) or "task" not in spec:
         raise JuryError("expected a mapping with a 'task' key (an lm-eval task)", where=str(path))
     allowed = _lm_eval_keys()
     for key in spec:
         if key not in allowed:
-            raise _unknown_key_error(str(key), allowed, str(path))
-    metadata = spec.get("metadata") or {}
-    if not isinstance(metadata, dict) or not isinstance(metadata.get("jury") or {}, dict):
-        raise JuryError("'metadata' and 'metadata.jury' must be mappings", where=str(path))
-    for key in metadata.get("jury") or {}:
-        if key not in JURY_KEYS:
-            raise _unknown_key_error(str(key), JURY_KEYS, f"{path}: metadata.jury")
-    return spec
+            raise _unknown_key_error(str(key), allowed, doc.where((str(key),)))
+    return spec, validate(TaskFile, doc)
 
 
 def _data_files(spec: dict[str, Any]) -> list[Path]:
@@ -104,16 +101,19 @@ def _data_dir_for(path: Path, spec: dict[str, Any]) -> Path:
     return Path.cwd()
 
 
-def _check_local_json_data(spec: dict[str, Any], data_dir: Path) -> None:
+def _check_local_json_data(spec: dict[str, Any], jury: JuryKeys, data_dir: Path) -> None:
     """Read local JSON data with jury's reader first: a bad row then fails with its file and line
-    instead of a multi-line error from deep inside `datasets`."""
+    instead of a multi-line error from deep inside `datasets`, and a baseline that is not text is
+    refused before `datasets` turns it into text (42 in a column of strings becomes "42")."""
     kwargs = spec.get("dataset_kwargs") or {}
     if spec.get("dataset_path") != "json" or not isinstance(kwargs, dict) or "field" in kwargs:
         return  # `field:` selects a list inside one JSON object: leave that to datasets
     for file in _data_files(spec):
         full = file if file.is_absolute() else data_dir / file
         if full.suffix.lower() in (".json", ".jsonl") and full.is_file():
-            read_json_rows(full)
+            for row in read_json_rows(full):
+                if jury.baseline_field and row.data.get(jury.baseline_field) is not None:
+                    check_baseline(row.data[jury.baseline_field], jury.baseline_field, row.where)
 
 
 def _prepare_lm_eval_import() -> None:
@@ -149,9 +149,9 @@ def _docs(task: Any, path: Path) -> list[dict[str, Any]]:
     raise JuryError("the task has no test, validation or train documents", where=str(path))
 
 
-def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: Path) -> Item:
-    id_field = jury_cfg.get("id_field")
-    baseline_field = jury_cfg.get("baseline_field")
+def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: JuryKeys, path: Path) -> Item:
+    id_field = jury_cfg.id_field
+    baseline_field = jury_cfg.baseline_field
     if id_field and doc.get(id_field) in (None, ""):
         raise JuryError(f"row {index + 1} has no '{id_field}' field (metadata.jury.id_field)", where=str(path))
     if baseline_field and not str(doc.get(baseline_field) or "").strip():
@@ -160,7 +160,7 @@ def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: 
             where=str(path),
         )
     turns: tuple[str, ...] = ()
-    turns_field = jury_cfg.get("turns_field")
+    turns_field = jury_cfg.turns_field
     if turns_field:
         raw = doc.get(turns_field)
         if not isinstance(raw, list) or not raw or not all(isinstance(t, str) and t.strip() for t in raw):
@@ -173,7 +173,7 @@ def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: 
     reference = str(target) if target not in (None, "") else None
     item = Item(
         task=name,
-        item_id=str(doc[id_field]) if id_field else str(index),
+        item_id=check_id(doc[id_field], id_field, f"{path}: row {index + 1}") if id_field else str(index),
         prompt=turns[0] if turns else str(task.doc_to_text(doc)),
         reference=reference,
         # lm-eval's doc_id: lets `--log_samples` files match items by row
@@ -183,9 +183,9 @@ def _to_item(task: Any, name: str, doc: dict, index: int, jury_cfg: dict, path: 
     if not baseline_field:
         return item
     # a multi-turn baseline is a list with one answer per turn
-    raw_baseline = doc[baseline_field]
-    answers = tuple(map(str, raw_baseline)) if isinstance(raw_baseline, list) else (str(raw_baseline),)
-    text = answer_text(item, answers, f"{path}: row {index + 1}, '{baseline_field}'")
+    where = f"{path}: row {index + 1}"
+    answers = check_baseline(doc[baseline_field], baseline_field, where)
+    text = answer_text(item, answers, f"{where}, '{baseline_field}'")
     return replace(item, baseline=text, baseline_turns=answers if turns else ())
 
 
@@ -247,20 +247,17 @@ def _load_named_task(name_or_path: str) -> Task:
 
 
 def _load_yaml_task(path: Path) -> Task:
-    spec = _read_yaml(path)
-    name = str(spec["task"])
-    jury_cfg = (spec.get("metadata") or {}).get("jury") or {}
+    spec, keys = _read_yaml(path)
     data_dir = _data_dir_for(path, spec)
-    _check_local_json_data(spec, data_dir)
-    task = _load_lm_eval_task(path, name, data_dir)
+    _check_local_json_data(spec, keys.jury, data_dir)
+    task = _load_lm_eval_task(path, keys.task, data_dir)
     docs = _docs(task, path)
-    items = tuple(_to_item(task, name, doc, i, jury_cfg, path) for i, doc in enumerate(docs))
-    gen = spec.get("generation_kwargs") or {}
+    items = tuple(_to_item(task, keys.task, doc, i, keys.jury, path) for i, doc in enumerate(docs))
     return Task(
-        name=name,
+        name=keys.task,
         path=path,
         items=items,
-        baseline_name=jury_cfg.get("baseline_name"),
-        max_tokens=int(gen.get("max_gen_toks", 256)),
-        description=str(jury_cfg.get("description", "")),
+        baseline_name=keys.jury.baseline_name,
+        max_tokens=keys.max_tokens,
+        description=keys.jury.description or "",
     )
