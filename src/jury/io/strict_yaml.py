@@ -1,8 +1,10 @@
-"""YAML that refuses duplicate keys.
+"""YAML that refuses duplicate keys, and whose every failure is one JuryError.
 
 PyYAML silently keeps the last of two equal keys, so a task whose `doc_to_text` is written twice
 runs with whichever came last and nobody notices. This loader turns that into an error with the
-line of the second occurrence.
+line of the second occurrence. PyYAML also raises plain Python errors for some valid-looking text
+(`!!float x`, `!!timestamp x`, an integer of 5,000 digits, a list as a mapping key, nesting a
+thousand levels deep): those are refused as invalid YAML too, never a traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first_line = key, line, first_line
 
 
+class _UnhashableKey(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class _StrictLoader(yaml.SafeLoader):
     """A SafeLoader whose mappings check for repeated keys before building the dict."""
 
@@ -31,6 +39,10 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
+        try:
+            hash(key)
+        except TypeError:  # a list or mapping as a key: PyYAML would fail later, with a TypeError
+            raise _UnhashableKey(line) from None
         if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
             raise _DuplicateKey(str(key), line, seen[key])
         seen[key] = line
@@ -59,7 +71,15 @@ def load_yaml(path: Path) -> Any:
             where=f"{path}:{exc.line}",
             fix="YAML keeps only the last one; delete one of them",
         ) from None
+    except _UnhashableKey as exc:
+        raise JuryError("a list or mapping used as a key", where=f"{path}:{exc.line}", fix="keys are names") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise JuryError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", where=where) from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # PyYAML's own may span lines
+        raise JuryError(f"not valid YAML ({problem})", where=where) from None
+    except RecursionError:
+        raise JuryError("not valid YAML (nested too deeply)", where=str(path)) from None
+    except (ValueError, TypeError, AttributeError) as exc:  # a scalar its tag cannot hold, e.g. `!!float x`
+        detail = " ".join(str(exc).split())[:120]
+        raise JuryError(f"not valid YAML (a value its type cannot hold: {detail})", where=str(path)) from None

@@ -16,6 +16,7 @@ from typing import Any
 from jury.errors import JuryError
 from jury.io.imported import match_outputs
 from jury.io.outputs import read_output_rows
+from jury.io.rows import Row, read_json_rows
 from jury.records import Item
 from jury.report.files import write_report
 from jury.results.failures import failure_problem
@@ -43,6 +44,9 @@ class Board:
     description: str = ""
 
 
+_ENTRY_FIELDS = ("model", "run_id", "submission", "submitted_at", "replaces")
+
+
 @dataclass(frozen=True)
 class Entry:
     model: str
@@ -55,7 +59,22 @@ class Entry:
 def _relative(folder: Path, value: str) -> str:
     """Paths in board.yaml are relative to the board, so a cloned board works anywhere."""
     path = folder / value
-    return str(path) if path.exists() else value
+    try:
+        return str(path) if path.exists() else value
+    except OSError:  # a name too long for the file system is no file of the board's
+        return value
+
+
+def _text(data: dict[Any, Any], key: str, where: str, *, default: str | None = None) -> str | None:
+    """A text value of board.yaml (`default` when the key is absent or null), non-empty unless it is
+    the description; never coerced from another type."""
+    value = data.get(key)
+    if value is None and key not in _REQUIRED:
+        return default
+    if not isinstance(value, str) or not (value.strip() or key == "description") or "\x00" in value:
+        got = "nothing" if value is None else repr(value)[:60] if isinstance(value, str) else type(value).__name__
+        raise JuryError(f"'{key}' must be non-empty text, got {got}", where=where)
+    return value
 
 
 def load_board(name_or_path: str | Path) -> Board:
@@ -70,31 +89,56 @@ def load_board(name_or_path: str | Path) -> Board:
     data = load_yaml(folder / BOARD_FILE)
     if not isinstance(data, dict):
         raise JuryError("board.yaml must be a mapping", where=where)
-    unknown, missing = sorted(set(data) - _KEYS), sorted(_REQUIRED - set(data))
+    unknown, missing = sorted(map(str, set(data) - _KEYS)), sorted(_REQUIRED - set(data))
     if unknown or missing:
         raise JuryError(
             f"unknown key '{unknown[0]}'" if unknown else f"missing key '{missing[0]}'",
             where=where,
             fix=f"allowed keys: {', '.join(sorted(_KEYS))}",
         )
-    base = data.get("baseline_outputs")
+    seed = data.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise JuryError(f"'seed' must be a whole number, got {repr(seed)[:40]}", where=where)
+    base = _text(data, "baseline_outputs", where)
     return Board(
         folder=folder,
-        name=str(data["name"]),
-        task=_relative(folder, str(data["task"])),
-        panel=_relative(folder, str(data["panel"])),
+        name=str(_text(data, "name", where)),
+        task=_relative(folder, str(_text(data, "task", where))),
+        panel=_relative(folder, str(_text(data, "panel", where))),
         baseline_outputs=folder / base if base else None,
-        baseline_name=data.get("baseline_name"),
-        seed=int(data.get("seed", 0)),
-        description=str(data.get("description", "")),
+        baseline_name=_text(data, "baseline_name", where),
+        seed=seed,
+        description=str(_text(data, "description", where, default="")),
     )
+
+
+def _entry(row: Row) -> Entry:
+    """One line of submissions.jsonl, checked: the log names run folders, so a damaged line is refused
+    with its line number rather than read as some other folder."""
+    unknown = sorted(set(row.data) - set(_ENTRY_FIELDS))
+    if unknown:
+        raise JuryError(f"unknown field '{unknown[0]}'", where=row.where, fix=f"fields: {', '.join(_ENTRY_FIELDS)}")
+    values = {}
+    for name in _ENTRY_FIELDS:
+        value = row.data.get(name)
+        if value is None and name == "replaces":
+            values[name] = None
+            continue
+        if not isinstance(value, str) or not value.strip():
+            got = "nothing" if value is None else type(value).__name__
+            raise JuryError(f"field '{name}' must be non-empty text, got {got}", where=row.where)
+        values[name] = value
+    run_id = values["run_id"]
+    if run_id in (".", "..") or any(c in run_id for c in "/\\\x00"):
+        raise JuryError(f"run id {run_id!r} is not a folder name", where=row.where)
+    return Entry(**values)  # type: ignore[arg-type]
 
 
 def history(board: Board) -> list[Entry]:
     path = board.folder / LOG_FILE
-    if not path.is_file():
+    if not path.is_file() or not path.read_bytes().strip():
         return []
-    return [Entry(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [_entry(row) for row in read_json_rows(path)]
 
 
 def current_entries(board: Board) -> dict[str, Entry]:
@@ -198,4 +242,4 @@ def submit(
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
-    return {k: getattr(entry, k) for k in ("model", "run_id", "submission", "submitted_at", "replaces")}
+    return {k: getattr(entry, k) for k in _ENTRY_FIELDS}
