@@ -169,15 +169,28 @@ def mutate_jsonl(draw: Draw, data: bytes) -> bytes:
     return "\n".join(lines).encode()
 
 
+_YAML_KEY = re.compile(r"(?m)^(\s*(?:- )?[\w.]+:)[ \t]*(.*)$")
+
+
+def _under_key(text: str, m: re.Match[str], scalar: str) -> bytes:
+    return (text[: m.start()] + m.group(1) + " " + scalar + text[m.end() :]).encode()
+
+
+def every_scalar_under_every_key(seed: bytes) -> list[bytes]:
+    """The seed with each of YAML_SCALARS under each of its keys in turn (nested ones too): what the
+    random mutations reach only by luck, tried exhaustively."""
+    text = seed.decode()
+    return [_under_key(text, m, scalar) for m in _YAML_KEY.finditer(text) for scalar in YAML_SCALARS]
+
+
 def mutate_yaml(draw: Draw, data: bytes) -> bytes:
     """Half the time a random scalar spelled under one key (the file's own text otherwise kept), half a
     value of another type in the parsed document, dumped back."""
     text = data.decode()
-    keyed = [m for m in re.finditer(r"(?m)^(\s*(?:- )?[\w.]+:)[ \t]*(.*)$", text)]
+    keyed = list(_YAML_KEY.finditer(text))
     if keyed and draw(st.booleans()):
-        m = draw(st.sampled_from(keyed))
         scalar = draw(st.sampled_from(YAML_SCALARS) | st.text(max_size=12))
-        return (text[: m.start()] + m.group(1) + " " + scalar + text[m.end() :]).encode()
+        return _under_key(text, draw(st.sampled_from(keyed)), scalar)
     root = mutate_tree(draw, yaml.safe_load(text), YAML_VALUES)
     return yaml.safe_dump(root, allow_unicode=True, sort_keys=False).encode()
 

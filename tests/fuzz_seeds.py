@@ -137,7 +137,8 @@ def _board(root: Path) -> None:
     write_task(board, ROWS, name="t")
     write_panel(board, [{"name": "j", "model": "scripted/j", "strategy": "pairwise"}])
     (board / "board.yaml").write_text(
-        "name: demo\ndescription: a board\ntask: t.yaml\npanel: test.yaml\nbaseline_name: base\nseed: 3\n"
+        "name: demo\ndescription: a board\ntask: t.yaml\npanel: test.yaml\nbaseline_outputs: base.jsonl\n"
+        "baseline_name: base\nseed: 3\n"
     )
     for model, run_id in (("m1", "20260101-000000-t-aaaaaa"), ("m2", "20260101-000001-t-bbbbbb")):
         make_run(board / "results" / run_id, n_single=4, run_id=run_id)
@@ -148,13 +149,19 @@ def _board(root: Path) -> None:
 
 
 def _panel(root: Path) -> None:
-    write_panel(
-        root / "panel",
-        [
-            {"name": "probe", "model": "scripted/p", "strategy": "pointwise_probe", "tie_margin": 0.05},
-            {"name": "pair", "model": "scripted/q", "strategy": "pairwise", "parser": "letter"},
-            {"name": "third", "model": "openai/x", "strategy": "pairwise", "api_base": "http://127.0.0.1:9/v1"},
-        ],
+    """Every key a panel may have, so that each is fuzzed."""
+    write_panel(root / "panel", [{"name": "j", "model": "scripted/j", "strategy": "pairwise"}])
+    (root / "panel" / "test.yaml").write_text(
+        "name: test\ndescription: every key\nmode: jury\nseed: 0\nnotes:\n  - a note\n"
+        "aggregation:\n  rule: weighted\n  tie_rule: tie\n  quorum: 1\n  tie_margin: 0.0\n"
+        "judges:\n"
+        "  - name: probe\n    model: scripted/p\n    family: p\n    strategy: pointwise_probe\n"
+        "    prompt: probe.txt\n    tie_margin: 0.05\n    weight: 2\n    max_tokens: 4\n"
+        "  - name: pair\n    model: scripted/q\n    family: q\n    strategy: pairwise\n    prompt: pairwise.txt\n"
+        "    parser: letter\n    api_base: http://127.0.0.1:9/v1\n"
+        "  - name: routed\n    model: openai/x\n    family: x\n    strategy: pairwise\n    prompt: pairwise.txt\n"
+        "    deployments:\n      - model: openai/x\n        api_base: http://127.0.0.1:9/v1\n"
+        "        api_key_env: X_KEY\n"
     )
 
 

@@ -208,6 +208,17 @@ def test_a_jsonl_line_beyond_the_parser_is_refused(tmp_path, line):
         read_json_rows(path)
 
 
+@pytest.mark.xfail(strict=False, reason="panel/spec.py: int() of these values unchecked (panel-schema work)")
+@pytest.mark.parametrize("line", ["max_tokens: abc", "max_tokens: null", "max_tokens: .inf", "quorum: .inf"])
+def test_a_panel_number_no_int_holds_is_refused(tmp_path, line):
+    path = write_panel(tmp_path, [{"name": "j", "model": "scripted/j", "strategy": "pairwise"}])
+    key = line.split(":")[0]
+    anchor = "  tie_rule: tie\n" if key == "quorum" else "    prompt: pairwise.txt\n"
+    path.write_text(path.read_text().replace(anchor, f"{anchor}{'  ' if key == 'quorum' else '    '}{line}\n"))
+    with pytest.raises(JuryError, match=key):
+        load_panel(str(path))
+
+
 @pytest.mark.xfail(strict=False, reason="panel/spec.py: UnicodeDecodeError not caught yet (panel-schema work)")
 def test_a_prompt_file_that_is_not_utf8_is_refused(tmp_path):
     path = write_panel(tmp_path, [{"name": "j", "model": "scripted/j", "strategy": "pairwise"}])
@@ -216,9 +227,10 @@ def test_a_prompt_file_that_is_not_utf8_is_refused(tmp_path):
         load_panel(str(path))
 
 
-@pytest.mark.xfail(strict=False, reason="tasks/loader.py: int(None) not caught yet (task-metadata schema work)")
-def test_an_empty_max_gen_toks_is_refused(tmp_path):
+@pytest.mark.xfail(strict=False, reason="tasks/loader.py: int() of max_gen_toks not checked yet (task-metadata work)")
+@pytest.mark.parametrize("value", ["", "1e999", ".inf", "abc"])
+def test_a_max_gen_toks_no_int_holds_is_refused(tmp_path, value):
     path = write_task(tmp_path, ROWS)
-    path.write_text(path.read_text().replace("max_gen_toks: 32", "max_gen_toks:"))
+    path.write_text(path.read_text().replace("max_gen_toks: 32", f"max_gen_toks: {value}"))
     with pytest.raises(JuryError, match=r"max_gen_toks"):
         load_task(str(path))

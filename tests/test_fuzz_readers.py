@@ -46,7 +46,7 @@ from jury.tasks.from_outputs import task_from_outputs
 from jury.tasks.loader import load_task
 from jury.workflows.injection_inputs import load_probes
 
-from .fuzz_inputs import fuzzed
+from .fuzz_inputs import every_scalar_under_every_key, fuzzed
 from .fuzz_seeds import write_seeds
 
 EXAMPLES = int(os.environ.get("JURY_FUZZ_EXAMPLES", "50"))
@@ -165,16 +165,16 @@ READERS = (
     Reader("run.json version 2", "legacy/run.json", "json", _run_folder("legacy")),
     Reader("judgments.jsonl version 2", "legacy/judgments.jsonl", "jsonl", _run_folder("legacy")),
 )  # fmt: skip
-# Failures in readers that other work in flight rewrites (each input is in tests/test_fuzz_findings.py or
-# that work's note); remove the mark when it lands.
-XFAIL: dict[str, str] = {
-    "panel prompt file": "panel/spec.py reads a prompt file without catching UnicodeDecodeError (input: b'\\x80')",
-}
+# Failures in readers that other work in flight rewrites (each input is in tests/test_fuzz_findings.py); remove
+# the mark when that work lands. Random inputs first, then the sweep of every YAML scalar under every key.
+PANEL = "panel/spec.py: int() of max_tokens and quorum unchecked (max_tokens: abc, null, .inf; quorum: .inf)"
+XFAIL = {"panel prompt file": "panel/spec.py reads a prompt file without catching UnicodeDecodeError (b'\\x80')"}
+XFAIL_SWEPT = {"panel yaml": PANEL, "task lm-eval yaml": "tasks/loader.py: int() of max_gen_toks unchecked"}
 
 
-def _params() -> list[Any]:
-    marks = {name: pytest.mark.xfail(strict=False, reason=why) for name, why in XFAIL.items()}
-    return [pytest.param(r, id=r.name, marks=marks.get(r.name, ())) for r in READERS]
+def _params(readers: tuple[Reader, ...], xfail: dict[str, str]) -> list[Any]:
+    marks = {name: pytest.mark.xfail(strict=False, reason=why) for name, why in xfail.items()}
+    return [pytest.param(r, id=r.name, marks=marks.get(r.name, ())) for r in readers]
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +252,7 @@ def test_every_seed_file_loads(reader: Reader, seeds: Seeds, tmp_path: Path, off
     assert _in_copy(reader, seeds, (seeds.root / reader.target).read_bytes(), tmp_path) == []
 
 
-@pytest.mark.parametrize("reader", _params())
+@pytest.mark.parametrize("reader", _params(READERS, XFAIL))
 def test_every_input_loads_or_is_refused_with_a_jury_error(
     reader: Reader, seeds: Seeds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline_datasets: None
 ) -> None:
@@ -281,3 +281,26 @@ def test_option_strings_parse_or_are_refused(parse: Callable[[str], Any]) -> Non
         counts["refused" if _attempt(lambda: parse(text)) else "loaded"] += 1
 
     check()
+
+
+SWEPT = (
+    Reader("panel yaml", "panel/test.yaml", "yaml", _task("panel/test.yaml")),
+    Reader("probes yaml", PROBES[0], "yaml", lambda root, s: [lambda: load_probes(root / PROBES[0])]),
+    Reader("board.yaml", "board/board.yaml", "yaml", lambda root, s: [lambda: load_board(root / "board")]),
+    # an lm-eval load takes about a second: in the big run only (JURY_FUZZ_EXAMPLES above 200)
+    *([Reader("task lm-eval yaml", "lm_eval/mini.yaml", "yaml", _task("lm_eval/mini.yaml"))] if EXAMPLES > 200 else []),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("reader", _params(SWEPT, XFAIL_SWEPT))
+def test_every_yaml_scalar_under_every_key_loads_or_is_refused(
+    reader: Reader, seeds: Seeds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline_datasets: None
+) -> None:
+    """Each key of the seed holding each scalar YAML can spell (null, booleans, numbers no int holds, dates,
+    tags, anchors, flow collections, braces): every one loads or is one JuryError line."""
+    monkeypatch.chdir(tmp_path)
+    counts = COUNTS.setdefault(f"{reader.name}, every scalar under every key", Counter())
+    for data in every_scalar_under_every_key((seeds.root / reader.target).read_bytes()):
+        counts["inputs"] += 1
+        counts["refused" if _in_copy(reader, seeds, data, tmp_path) else "loaded"] += 1
+    assert counts["loaded"] and counts["refused"]  # the sweep reaches past the parser and is refused too
