@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# Every character str.splitlines breaks on: a key or value quoted from a file may hold any of them.
+_LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
 
 class JuryError(Exception):
     """A problem the user can fix; the CLI prints it as one line, without a traceback."""
@@ -14,4 +19,5 @@ class JuryError(Exception):
 
     def one_line(self) -> str:
         text = f"{self.where}: {self.problem}" if self.where else self.problem
-        return f"{text} ({self.fix})" if self.fix else text
+        text = f"{text} ({self.fix})" if self.fix else text
+        return _LINE_BREAKS.sub(" ", text)

@@ -36,7 +36,16 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text, object_pairs_hook=_object)
+    """json.loads, whose other failures (nesting past the recursion limit, an integer of thousands of
+    digits) become a JSONDecodeError like any other unreadable JSON."""
+    try:
+        return json.loads(text, object_pairs_hook=_object)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts
+        raise json.JSONDecodeError(" ".join(str(exc).split(":")[0].split()), text, 0) from None
 
 
 @dataclass(frozen=True)

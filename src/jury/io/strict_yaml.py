@@ -1,14 +1,17 @@
-"""YAML that refuses duplicate keys, and remembers the line of every value.
+"""YAML that refuses duplicate keys, remembers the line of every value, and whose every failure is
+one JuryError.
 
 PyYAML silently keeps the last of two equal keys, so a task whose `doc_to_text` is written twice
 runs with whichever came last and nobody notices. This loader turns that into an error with the
 line of the second occurrence. The lines are kept so that a schema error later (jury.io.schema) can
-say where in the file the bad value is, not only which field.
+say where in the file the bad value is, not only which field. PyYAML also raises plain Python errors
+for some valid-looking text (`!!float x`, `!!timestamp x`, an integer of 5,000 digits, a list as a
+mapping key, nesting a thousand levels deep): those are refused as invalid YAML too, never a traceback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,12 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first_line = key, line, first_line
 
 
+class _UnhashableKey(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class _StrictLoader(yaml.SafeLoader):
     """A SafeLoader whose mappings check for repeated keys before building the dict."""
 
@@ -33,10 +42,11 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, Hashable):  # `? [a, b]`: PyYAML would raise a bare TypeError
-            problem = "a mapping key must be a plain value"
-            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
         line = key_node.start_mark.line + 1
+        try:
+            hash(key)
+        except TypeError:  # a list or mapping as a key: PyYAML would fail later, with a TypeError
+            raise _UnhashableKey(line) from None
         if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
             raise _DuplicateKey(str(key), line, seen[key])
         seen[key] = line
@@ -133,8 +143,16 @@ def load_yaml_document(path: Path) -> YamlDocument:
             where=f"{path}:{exc.line}",
             fix="YAML keeps only the last one; delete one of them",
         ) from None
+    except _UnhashableKey as exc:
+        raise JuryError("a list or mapping used as a key", where=f"{path}:{exc.line}", fix="keys are names") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise JuryError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", where=where) from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # PyYAML's own may span lines
+        raise JuryError(f"not valid YAML ({problem})", where=where) from None
+    except RecursionError:
+        raise JuryError("not valid YAML (nested too deeply)", where=str(path)) from None
+    except (ValueError, TypeError, AttributeError) as exc:  # a scalar its tag cannot hold, e.g. `!!float x`
+        detail = " ".join(str(exc).split())[:120]
+        raise JuryError(f"not valid YAML (a value its type cannot hold: {detail})", where=str(path)) from None
     return YamlDocument(path, data, lines)

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from jury.errors import JuryError
 from jury.io.imported import match_outputs
 from jury.io.outputs import read_output_rows
+from jury.io.rows import Row, read_json_rows
 from jury.io.schema import STRICT, Text, validate
 from jury.io.strict_yaml import load_yaml_document
 from jury.records import Item
@@ -59,6 +60,9 @@ class Board:
     description: str = ""
 
 
+_ENTRY_FIELDS = ("model", "run_id", "submission", "submitted_at", "replaces")
+
+
 @dataclass(frozen=True)
 class Entry:
     model: str
@@ -71,7 +75,10 @@ class Entry:
 def _relative(folder: Path, value: str) -> str:
     """Paths in board.yaml are relative to the board, so a cloned board works anywhere."""
     path = folder / value
-    return str(path) if path.exists() else value
+    try:
+        return str(path) if path.exists() else value
+    except OSError:  # a name too long for the file system is no file of the board's
+        return value
 
 
 def load_board(name_or_path: str | Path) -> Board:
@@ -94,11 +101,33 @@ def load_board(name_or_path: str | Path) -> Board:
     )
 
 
+def _entry(row: Row) -> Entry:
+    """One line of submissions.jsonl, checked: the log names run folders, so a damaged line is refused
+    with its line number rather than read as some other folder."""
+    unknown = sorted(set(row.data) - set(_ENTRY_FIELDS))
+    if unknown:
+        raise JuryError(f"unknown field '{unknown[0]}'", where=row.where, fix=f"fields: {', '.join(_ENTRY_FIELDS)}")
+    values = {}
+    for name in _ENTRY_FIELDS:
+        value = row.data.get(name)
+        if value is None and name == "replaces":
+            values[name] = None
+            continue
+        if not isinstance(value, str) or not value.strip():
+            got = "nothing" if value is None else type(value).__name__
+            raise JuryError(f"field '{name}' must be non-empty text, got {got}", where=row.where)
+        values[name] = value
+    run_id = values["run_id"]
+    if run_id in (".", "..") or any(c in run_id for c in "/\\\x00"):
+        raise JuryError(f"run id {run_id!r} is not a folder name", where=row.where)
+    return Entry(**values)  # type: ignore[arg-type]
+
+
 def history(board: Board) -> list[Entry]:
     path = board.folder / LOG_FILE
-    if not path.is_file():
+    if not path.is_file() or not path.read_bytes().strip():
         return []
-    return [Entry(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [_entry(row) for row in read_json_rows(path)]
 
 
 def current_entries(board: Board) -> dict[str, Entry]:
@@ -193,4 +222,4 @@ def submit(
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
-    return {k: getattr(entry, k) for k in ("model", "run_id", "submission", "submitted_at", "replaces")}
+    return {k: getattr(entry, k) for k in _ENTRY_FIELDS}

@@ -7,23 +7,34 @@ turn, so such a folder is refused with the way out.
 
 from __future__ import annotations
 
-import json
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from jury.errors import JuryError
+from jury.io.rows import read_json_rows
 from jury.panel.spec import Deployment, JudgeSpec, PanelSpec
 from jury.panel.strategies import get_strategy
 from jury.records import Item, Judgment, Output, Preference, Usage
 from jury.results.record import RunRecord, RunSpec, TaskInfo
+from jury.results.record_checks import validation_problem
 from jury.turns import output_of
 
 LEGACY_VERSIONS = (1, 2)
 JUDGMENTS_FILE = "judgments.jsonl"
+# The records are built field by field from old JSON: validated as today's run.json is, so a value of
+# the wrong type is refused here rather than failing later in the statistics.
+_JUDGMENT = TypeAdapter(Judgment)
+_RECORD = TypeAdapter(RunRecord)
+# what building a record from a damaged old file raises (a missing key, a list where a mapping was)
+_DAMAGED = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
 
 
 def _usage(d: dict[str, Any]) -> Usage:
+    if not isinstance(d, dict):
+        raise TypeError(f"usage must be a mapping, got {type(d).__name__}")
     return Usage(**{f.name: d[f.name] for f in fields(Usage) if f.name in d})
 
 
@@ -60,18 +71,40 @@ def _panel(p: dict[str, Any]) -> PanelSpec:
     )
 
 
+def _judgments(folder: Path) -> tuple[Judgment, ...]:
+    """judgments.jsonl, each row checked where it stands (file and line)."""
+    path = folder / JUDGMENTS_FILE
+    if not path.is_file():
+        raise JuryError(
+            f"no {JUDGMENTS_FILE} beside the run record (record version 2 keeps the judgments there)",
+            where=str(folder / "run.json"),
+        )
+    if not path.read_bytes().strip():
+        return ()
+    out = []
+    for row in read_json_rows(path):
+        try:
+            out.append(_JUDGMENT.validate_python(asdict(_judgment(row.data))))
+        except ValidationError as exc:
+            raise JuryError(f"not a judgment: {validation_problem(exc)}", where=row.where) from None
+        except _DAMAGED as exc:
+            raise JuryError(f"not a judgment: {type(exc).__name__}: {exc}"[:300], where=row.where) from None
+    return tuple(out)
+
+
 def from_legacy(rec: dict[str, Any], folder: Path) -> RunRecord:
     where = str(folder / "run.json")
+    judgments = _judgments(folder)
     try:
-        lines = (folder / JUDGMENTS_FILE).read_text(encoding="utf-8").splitlines()
-        judgments = tuple(_judgment(json.loads(line)) for line in lines if line.strip())
-        return _record(rec, judgments, where)
+        return _RECORD.validate_python(asdict(_record(rec, judgments, where)))
     except JuryError:
         raise
     except KeyError as exc:
         raise JuryError(f"the run record is damaged: missing key {exc.args[0]!r}", where=where) from None
-    except (OSError, ValueError, TypeError) as exc:
-        raise JuryError(f"cannot read the run record: {type(exc).__name__}: {exc}", where=where) from None
+    except ValidationError as exc:
+        raise JuryError(f"the run record is damaged: {validation_problem(exc)}", where=where) from None
+    except (*_DAMAGED, RecursionError) as exc:
+        raise JuryError(f"cannot read the run record: {type(exc).__name__}: {exc}"[:300], where=where) from None
 
 
 def _record(rec: dict[str, Any], judgments: tuple[Judgment, ...], where: str) -> RunRecord:

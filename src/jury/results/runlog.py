@@ -18,10 +18,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from jury.errors import JuryError
 from jury.io.human_labels import LABELS_FILE, load_human_labels, run_identity
-from jury.results.consistency import check_record
+from jury.results.consistency import check_record as check_consistency
 from jury.results.human_anchor import human_anchor
 from jury.results.legacy import LEGACY_VERSIONS, from_legacy
 from jury.results.record import RECORD_VERSION, RunRecord
+from jury.results.record_checks import check_record
 from jury.results.run_result import RunResult, derive_result
 
 RECORD_FILE = "run.json"
@@ -99,7 +100,7 @@ def read_record(folder: Path) -> RunRecord:
     path = folder / RECORD_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deeply to parse
         raise JuryError(f"cannot read the run record: {exc}", where=str(path)) from None
     if not isinstance(data, dict):
         raise JuryError("the run record is not a JSON object", where=str(path))
@@ -115,14 +116,16 @@ def read_record(folder: Path) -> RunRecord:
             record = _RECORD.validate_python(data, strict=False)
         except ValidationError as exc:
             raise JuryError(f"the run record is damaged: {_validation_error(exc)}", where=str(path)) from None
-    check_record(record, str(path))
+    check_consistency(record, str(path))
     return record
 
 
 def load_run(folder: Path) -> RunResult:
     """Rebuild a run's result from its folder alone: no store, no model call. Human labels in the
     folder (human_labels.jsonl, from `jury label`) are checked against the run and anchor its result."""
-    result = derive_result(read_record(folder), folder)
+    record = read_record(folder)
+    check_record(record, folder)
+    result = derive_result(record, folder)
     labels_path = folder / LABELS_FILE
     if not labels_path.exists():
         return result
