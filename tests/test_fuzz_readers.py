@@ -178,7 +178,9 @@ def seeds(tmp_path_factory: pytest.TempPathFactory) -> Seeds:
              "lm_eval": "lm_eval/mini.yaml"}  # fmt: skip
     units = load_run(root / "run").units
     planned = RunIdentity("(this run)", "", {u.unit_id: (u.item.item_id, u.turn) for u in units})
-    return Seeds(root, {k: load_task(str(root / v)).items for k, v in tasks.items()}, planned)
+    with pytest.MonkeyPatch.context() as patch:
+        _datasets_cache_in(tmp_path_factory.mktemp("hf-cache"), patch)
+        return Seeds(root, {k: load_task(str(root / v)).items for k, v in tasks.items()}, planned)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -195,12 +197,16 @@ def report_counts() -> Any:
 
 @pytest.fixture()
 def offline_datasets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _datasets_cache_in(tmp_path / "hf-cache", monkeypatch)
+
+
+def _datasets_cache_in(folder: Path, patch: pytest.MonkeyPatch) -> None:
     """lm-eval caches every data file it loads: keep the fuzzed ones out of the user's cache."""
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")  # as the loader sets them, before `datasets` is imported
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    patch.setenv("HF_DATASETS_OFFLINE", "1")  # as the loader sets them, before `datasets` is imported
+    patch.setenv("HF_HUB_OFFLINE", "1")
     import datasets
 
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-cache")
+    patch.setattr(datasets.config, "HF_DATASETS_CACHE", folder)
 
 
 def _attempt(call: Callable[[], Any]) -> str | None:

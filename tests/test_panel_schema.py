@@ -156,7 +156,7 @@ def test_a_valid_board_yaml_loads(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("name: t\n? [a, b]\n: c\n", r"panel\.yaml:2: not valid YAML \(a mapping key must be a plain value\)$"),
+        ("name: t\n? [a, b]\n: c\n", r"panel\.yaml:2: a list or mapping used as a key \(keys are names\)$"),
         ("name: 2020-13-45\n", r"panel\.yaml:1: not valid YAML \(not a date \(month must be in 1\.\.12\)\)$"),
         (
             "name: t\nmode: jury\naggregation: {rule: majority, tie_rule: tie, yes: 1}\njudges: [{name: a}]\n",

@@ -40,7 +40,7 @@ def _loads(text: str) -> Any:
     digits) become a JSONDecodeError like any other unreadable JSON."""
     try:
         return json.loads(text, object_pairs_hook=_object)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, _DuplicateField):
         raise
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
