@@ -231,9 +231,6 @@ def test_a_max_gen_toks_no_int_holds_is_refused(tmp_path, value):
         load_task(str(path))
 
 
-@pytest.mark.xfail(
-    strict=False, reason="tasks/loader.py: generation_kwargs read with .get unchecked (task-metadata work)"
-)
 def test_generation_kwargs_that_are_no_mapping_are_refused(tmp_path):
     """`generation_kwargs: |` turns the block below it into one text, which lm-eval accepts."""
     path = write_task(tmp_path, ROWS)
