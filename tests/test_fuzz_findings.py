@@ -135,8 +135,9 @@ def _score_not_a_number(record: dict) -> None:
         (_pointwise_without_scores, r"judgments\[0\]\.scores: missing key 'baseline'"),
         (_score_not_a_number, r"judgments\[0\] .*its 'candidate' score must be a finite number, got nan"),
         (lambda r: r["items"].append(r["items"][0]), r"item id 'q1' names both an item and a turn"),
+        (lambda r: r["spec"]["panel"].update(tie_rule="uie"), r"spec\.panel\.tie_rule is 'uie', not one of"),
     ],
-    ids=["judgment of an unanswered item", "pointwise without both scores", "score NaN", "item twice"],
+    ids=["judgment of an unanswered item", "pointwise without both scores", "score NaN", "item twice", "tie rule"],
 )
 def test_a_run_record_whose_judgments_do_not_fit_its_units_is_refused(tmp_path, edit, message):
     with pytest.raises(JuryError, match=r"run\.json: " + message):

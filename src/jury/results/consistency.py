@@ -8,7 +8,10 @@ line naming the file and the missing key.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from jury.errors import JuryError
+from jury.panel.panel_file import Mode, Rule, TieRule
 from jury.panel.units import item_of_unit
 from jury.records import Unit
 from jury.results.record import RunRecord
@@ -35,7 +38,20 @@ def _missing_parts(record: RunRecord, item: str) -> list[str]:
 
 
 def check_record(record: RunRecord, where: str) -> None:
-    """Every judgment is of a unit the record can rebuild, with the scores its aggregation reads."""
+    """The panel's rules are ones jury knows, and every judgment is of a unit the record can rebuild,
+    with the scores its aggregation reads."""
+    panel = record.spec.panel
+    for key, value, allowed in (
+        ("mode", panel.mode, Mode),
+        ("rule", panel.rule, Rule),
+        ("tie_rule", panel.tie_rule, TieRule),
+    ):
+        if value not in get_args(allowed):
+            raise JuryError(
+                f"spec.panel.{key} is {value!r}, not one of {', '.join(get_args(allowed))}",
+                where=where,
+                fix="the run record is damaged: restore it, or run again",
+            )
     units = {u.unit_id for u in _planned(record, where)}
     for n, judgment in enumerate(record.judgments):
         if judgment.unit_id not in units:
