@@ -22,7 +22,7 @@ from jury.results.consistency import check_record as check_consistency
 from jury.results.human_anchor import human_anchor
 from jury.results.legacy import LEGACY_VERSIONS, from_legacy
 from jury.results.record import RECORD_VERSION, RunRecord
-from jury.results.record_checks import check_record
+from jury.results.record_checks import check_record, validation_problem
 from jury.results.run_result import RunResult, derive_result
 
 RECORD_FILE = "run.json"
@@ -88,13 +88,6 @@ def resolve_run_dir(run: str | Path, reports_dir: Path = Path("reports")) -> Pat
     )
 
 
-def _validation_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "the record"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"field '{where}': {first['msg']}{more}"
-
-
 def read_record(folder: Path) -> RunRecord:
     """The run's record from its folder, whatever record version wrote it."""
     path = folder / RECORD_FILE
@@ -115,7 +108,7 @@ def read_record(folder: Path) -> RunRecord:
         try:
             record = _RECORD.validate_python(data, strict=False)
         except ValidationError as exc:
-            raise JuryError(f"the run record is damaged: {_validation_error(exc)}", where=str(path)) from None
+            raise JuryError(f"the run record is damaged: {validation_problem(exc)}", where=str(path)) from None
     check_consistency(record, str(path))
     return record
 
